@@ -36,7 +36,6 @@ def main():
     cfg = get_config(a.config, base + (GPU if a.gpu_recipe else CPU) + a.overrides)
     device = resolve_device(cfg.train.device)
     evaluator = KNNEvaluator.from_config(cfg, device, progress=False)
-    evaluator.num_workers = cfg.data.num_workers
 
     probe = DinoTrainer.from_config(cfg, progress=False)
     t0, n = time.time(), 0
@@ -62,9 +61,7 @@ def main():
     cfg.train.eval_every = max(1, cfg.train.epochs // a.evals)
     torch.manual_seed(cfg.train.seed)
     trainer = DinoTrainer.from_config(cfg, evaluate=evaluate, progress=False)
-    rows.clear(); start[0] = time.time()
-    train_start = time.time()
-    eval_total = 0.
+    train_start = start[0] = time.time()
     trainer.fit()
     wall = time.time() - train_start - sum(r['eval_seconds'] for r in rows)
     images = trainer.step * cfg.data.batch_size
