@@ -4,18 +4,21 @@
 
 # %% ../nbs/02_backbones.ipynb #0171e047
 from __future__ import annotations
-import difflib
+import difflib, math
 from pathlib import Path
 import torch
 import torchvision
+import torch.nn.functional as F
 from torch import nn
 from transformers import ViTConfig, ViTModel
+from transformers.models.vit.modeling_vit import ViTEmbeddings
 from .config import DinoConfig
 
 # %% auto #0
-__all__ = ['RESNETS', 'VIT_SIZES', 'BACKBONES', 'BackboneError', 'check_backbone_name', 'resnet', 'vit_config',
-           'dino_init_module_', 'dino_init_', 'DropPath', 'add_drop_path', 'ViTBackbone', 'is_vit',
-           'set_attn_implementation', 'load_pretrained_vit', 'get_backbone', 'backbone_from_config']
+__all__ = ['RESNETS', 'VIT_SIZES', 'BACKBONES', 'POS_EMBED_INTERPOLATIONS', 'BackboneError', 'check_backbone_name', 'resnet',
+           'vit_config', 'dino_init_module_', 'dino_init_', 'DropPath', 'add_drop_path', 'ViTBackbone',
+           'DinoViTEmbeddings', 'set_pos_embed_interpolation', 'is_vit', 'set_attn_implementation',
+           'load_pretrained_vit', 'get_backbone', 'backbone_from_config']
 
 # %% ../nbs/02_backbones.ipynb #7f4563be
 RESNETS = ('resnet18', 'resnet34', 'resnet50')
@@ -101,6 +104,29 @@ class ViTBackbone(nn.Module):
             raise BackboneError(f"image size {h}x{w} is not a multiple of the ViT patch size {self.patch_size}")
         return self.vit(pixel_values=x, interpolate_pos_encoding=True).last_hidden_state[:, 0]
 
+# %% ../nbs/02_backbones.ipynb #6332929c
+POS_EMBED_INTERPOLATIONS = ('dino', 'hf')
+
+class DinoViTEmbeddings(ViTEmbeddings):
+    "Hugging Face's ViT embeddings with the position table resized as DINO's `interpolate_pos_encoding` resizes it."
+    def interpolate_pos_encoding(self, embeddings: torch.Tensor, height: int, width: int) -> torch.Tensor:
+        "The position table for an image of `height` x `width` px: bicubic, scale factor (grid + 0.1) / table side."
+        table = self.position_embeddings
+        n = table.shape[1] - 1
+        if embeddings.shape[1] - 1 == n and height == width: return table
+        side, dim = math.isqrt(n), table.shape[-1]
+        rows, cols = height // self.patch_size, width // self.patch_size
+        grid = table[:, 1:].reshape(1, side, side, dim).permute(0, 3, 1, 2)
+        grid = F.interpolate(grid, scale_factor=((rows + .1) / side, (cols + .1) / side), mode='bicubic')
+        return torch.cat([table[:, :1], grid.permute(0, 2, 3, 1).reshape(1, rows * cols, dim)], dim=1)
+
+def set_pos_embed_interpolation(vit: ViTModel, method: str='dino') -> ViTModel:
+    "Make `vit` resize its position table as DINO ('dino') or Hugging Face ('hf') does."
+    if method not in POS_EMBED_INTERPOLATIONS:
+        raise BackboneError(f"unknown position-embedding interpolation '{method}' (valid: {', '.join(POS_EMBED_INTERPOLATIONS)})")
+    vit.embeddings.__class__ = DinoViTEmbeddings if method == 'dino' else ViTEmbeddings
+    return vit
+
 # %% ../nbs/02_backbones.ipynb #e3ab1a74
 def _unwrap(module: nn.Module) -> nn.Module:
     "The backbone inside a DDP wrapper (`.module`) and/or a model holding it as `.backbone`."
@@ -142,14 +168,16 @@ def _local_dir(pretrained: str) -> Path|None:
     return None
 
 # %% ../nbs/02_backbones.ipynb #f409a3e8
-def load_pretrained_vit(pretrained: str, attn_implementation: str='sdpa', local_files_only: bool=False) -> ViTModel:
-    "A `ViTModel` from a hub name such as 'facebook/dino-vits16' or a local directory."
+def load_pretrained_vit(pretrained: str, attn_implementation: str='sdpa', local_files_only: bool=False,
+                        pos_embed_interpolation: str='dino') -> ViTModel:
+    "A `ViTModel` from a hub name such as 'facebook/dino-vits16' or a local directory, resizing positions as DINO does."
     path = _local_dir(pretrained)
     try:
-        return ViTModel.from_pretrained(str(path or pretrained), add_pooling_layer=False, layer_norm_eps=1e-6,
-                                        attn_implementation=attn_implementation, local_files_only=local_files_only)
+        vit = ViTModel.from_pretrained(str(path or pretrained), add_pooling_layer=False, layer_norm_eps=1e-6,
+                                       attn_implementation=attn_implementation, local_files_only=local_files_only)
     except OSError as e:
         raise BackboneError(f"could not load '{pretrained}': {e}" if path else _download_hint(pretrained)) from None
+    return set_pos_embed_interpolation(vit, pos_embed_interpolation)
 
 # %% ../nbs/02_backbones.ipynb #08ae3399
 def _check_matches(vit: ViTModel, name: str, patch_size: int, pretrained: str) -> ViTModel:
@@ -164,7 +192,7 @@ def _check_matches(vit: ViTModel, name: str, patch_size: int, pretrained: str) -
 
 # %% ../nbs/02_backbones.ipynb #dbb34489
 def get_backbone(name: str, patch_size: int=16, drop_path_rate: float=0., pretrained: str='',
-                 attn_implementation: str='sdpa') -> nn.Module:
+                 attn_implementation: str='sdpa', pos_embed_interpolation: str='dino') -> nn.Module:
     "A backbone mapping images (B, 3, H, W) to features (B, `embed_dim`)."
     check_backbone_name(name)
     if name in RESNETS:
@@ -172,11 +200,11 @@ def get_backbone(name: str, patch_size: int=16, drop_path_rate: float=0., pretra
         return resnet(name)
     if pretrained: vit = _check_matches(load_pretrained_vit(pretrained, attn_implementation), name, patch_size, pretrained)
     else: vit = dino_init_(ViTModel(vit_config(name, patch_size, attn_implementation), add_pooling_layer=False))
-    return ViTBackbone(add_drop_path(vit, drop_path_rate))
+    return ViTBackbone(add_drop_path(set_pos_embed_interpolation(vit, pos_embed_interpolation), drop_path_rate))
 
 # %% ../nbs/02_backbones.ipynb #9a020ae7
 def backbone_from_config(cfg: DinoConfig, drop_path_rate: float|None=None) -> nn.Module:
     "The backbone of `cfg.model`; `drop_path_rate` overrides the config's (the teacher uses 0)."
     m = cfg.model
     rate = m.drop_path_rate if drop_path_rate is None else drop_path_rate
-    return get_backbone(m.backbone, m.patch_size, rate, m.pretrained)
+    return get_backbone(m.backbone, m.patch_size, rate, m.pretrained, pos_embed_interpolation=m.pos_embed_interpolation)

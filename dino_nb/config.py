@@ -70,6 +70,8 @@ class ModelConfig:
     use_bn_in_head: bool = option(False, help='BatchNorm in the head MLP')
     drop_path_rate: float = option(0.1, unit_interval, 'stochastic depth of the student ViT')
     pretrained: str = option('', help='Hugging Face DINO model name or local directory to start from')
+    pos_embed_interpolation: str = option('dino', one_of('dino', 'hf'),
+                                          "ViT position table resized as the original DINO code ('dino') or Hugging Face ('hf') does")
 
 # %% ../nbs/00_config.ipynb #a4d14128
 @dataclass

@@ -6,12 +6,14 @@ working directory, as nbdev-test does. Then run `nbdev-clean`.
   python tools/run_notebook.py nbs/04_loss.ipynb nbs/05_trainer.ipynb
   python tools/run_notebook.py --flags slow nbs/07_attention.ipynb       # also rerun the slow cells
 """
-import argparse, re, sys, time
+import argparse, os, re, sys, time
 from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
 FLAGS = ('slow', 'hub')
+# tqdm warns in every kernel that imports transformers when ipywidgets is absent; that line is not part of the book
+os.environ.setdefault('PYTHONWARNINGS', 'ignore:IProgress not found')
 
 def cell_flags(source: str) -> set[str]:
     "The test flags and `eval: false` of a cell's `#|` directives."
