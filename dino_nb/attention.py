@@ -16,7 +16,7 @@ from torch import nn
 from torchvision.transforms import v2
 from transformers import ViTModel
 from .data import ToNormalizedTensor, denormalize, load_rgb
-from .backbones import BackboneError, ViTBackbone, _unwrap, is_vit, load_pretrained_vit
+from .backbones import BackboneError, ViTBackbone, _unwrap, is_vit, load_pretrained_vit, resnet_name
 from .checkpoint import teacher_from_checkpoint
 
 # %% auto #0
@@ -30,12 +30,9 @@ class AttentionError(ValueError):
 
 # %% ../nbs/07_attention.ipynb #038f18df
 def _backbone_name(backbone: nn.Module) -> str:
-    "'resnet18', 'resnet34', 'resnet50' for a torchvision ResNet (counted from its layers), else the class name."
+    "'resnet18', 'resnet34', 'resnet50' for a torchvision ResNet, else the class name."
     net = getattr(backbone, 'resnet', backbone)
-    if not isinstance(net, torchvision.models.ResNet): return type(net).__name__
-    blocks = sum(len(getattr(net, f'layer{i}')) for i in range(1, 5))
-    convs_per_block = 3 if isinstance(net.layer1[0], torchvision.models.resnet.Bottleneck) else 2
-    return f'resnet{1 + blocks*convs_per_block + 1}'  # stem convolution, the blocks, the classifier
+    return resnet_name(net) if isinstance(net, torchvision.models.ResNet) else type(net).__name__
 
 def _vit_of(model: nn.Module) -> ViTModel:
     "The Hugging Face `ViTModel` inside `model` (DDP, `DinoModel`, `ViTBackbone` or itself)."

@@ -16,7 +16,7 @@ from .config import DinoConfig
 
 # %% auto #0
 __all__ = ['RESNETS', 'VIT_SIZES', 'BACKBONES', 'POS_EMBED_INTERPOLATIONS', 'BackboneError', 'check_backbone_name', 'resnet',
-           'vit_config', 'dino_init_module_', 'dino_init_', 'DropPath', 'add_drop_path', 'ViTBackbone',
+           'resnet_name', 'vit_config', 'dino_init_module_', 'dino_init_', 'DropPath', 'add_drop_path', 'ViTBackbone',
            'DinoViTEmbeddings', 'set_pos_embed_interpolation', 'is_vit', 'set_attn_implementation',
            'load_pretrained_vit', 'get_backbone', 'backbone_from_config']
 
@@ -44,6 +44,13 @@ def resnet(name: str) -> nn.Module:
     model.embed_dim = model.fc.in_features
     model.fc = nn.Identity()
     return model
+
+# %% ../nbs/02_backbones.ipynb #3eaf6bd0
+def resnet_name(net: nn.Module) -> str:
+    "The torchvision name of a ResNet ('resnet18', 'resnet50', ...), counted from its layers."
+    blocks = sum(len(getattr(net, f'layer{i}')) for i in range(1, 5))
+    convs_per_block = 3 if isinstance(net.layer1[0], torchvision.models.resnet.Bottleneck) else 2
+    return f'resnet{1 + blocks * convs_per_block + 1}'  # stem convolution, the blocks, the classifier
 
 # %% ../nbs/02_backbones.ipynb #2b66cd15
 def vit_config(name: str, patch_size: int=16, attn_implementation: str='sdpa') -> ViTConfig:
@@ -87,7 +94,8 @@ class DropPath(nn.Module):
 # %% ../nbs/02_backbones.ipynb #2ba324b0
 def add_drop_path(vit: ViTModel, drop_path_rate: float=0.) -> ViTModel:
     "Stochastic depth on both residual branches of each layer, rising linearly from 0 to `drop_path_rate`."
-    rates = torch.linspace(0, drop_path_rate, len(vit.layers)).tolist()
+    n = len(vit.layers)
+    rates = [drop_path_rate * i / max(n - 1, 1) for i in range(n)]   # plain floats: works on the meta device too
     for layer, rate in zip(vit.layers, rates): layer.dropout = DropPath(rate)
     return vit
 

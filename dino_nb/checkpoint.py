@@ -4,26 +4,28 @@
 
 # %% ../nbs/06_checkpoints.ipynb #bedc646b
 from __future__ import annotations
-import io, json, os, pickle, random, zipfile
+import copy, io, json, os, pickle, random, zipfile
 from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
 from safetensors.torch import save_file
+from transformers import ViTModel
 from .config import DinoConfig, config_from_dict, config_to_dict
-from .backbones import is_vit
+from .backbones import is_vit, resnet_name
 from .head import DinoModel
 from .trainer import DinoTrainer, History
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'ARCH_KEYS', 'CheckpointError', 'rng_state', 'set_rng_state', 'atomic_save', 'checkpoint_state',
-           'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'teacher_from_checkpoint', 'export_backbone']
+__all__ = ['FORMAT_VERSION', 'ARCH_KEYS', 'EXPORT_FILES', 'CheckpointError', 'rng_state', 'set_rng_state', 'atomic_save',
+           'checkpoint_state', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'teacher_from_checkpoint',
+           'export_backbone']
 
 # %% ../nbs/06_checkpoints.ipynb #d74edf13
 FORMAT_VERSION = 1
 
 class CheckpointError(RuntimeError):
-    "A checkpoint that cannot be used: missing, truncated, corrupt, foreign, or of another architecture."
+    "A checkpoint that cannot be used (missing, truncated, corrupt, foreign, of another architecture), or an export that cannot be written."
 
 # %% ../nbs/06_checkpoints.ipynb #26507e9b
 def rng_state() -> dict:
@@ -131,20 +133,49 @@ def teacher_from_checkpoint(path: str|Path) -> tuple[DinoModel, DinoConfig]:
     return teacher.eval(), cfg
 
 # %% ../nbs/06_checkpoints.ipynb #76a40b6d
+EXPORT_FILES = ('config.json', 'model.safetensors')
+
 def _resnet(backbone: nn.Module) -> nn.Module:
     "The torchvision ResNet inside a backbone."
     return getattr(backbone, 'resnet', backbone)
 
-def export_backbone(source: str|Path|nn.Module, out_dir: str|Path) -> Path:
-    "Write the backbone of a checkpoint's teacher (or of a `DinoModel`/backbone) to `out_dir`."
-    if isinstance(source, (str, Path)): source = teacher_from_checkpoint(source)[0]
+def _export_dir(out: Path, force: bool) -> None:
+    "Refuse an `out` that is a file, or that holds files the export would replace (unless `force`)."
+    if out.exists() and not out.is_dir(): raise CheckpointError(f"export directory '{out}' is a file")
+    clash = [name for name in EXPORT_FILES if (out/name).exists()]
+    if clash and not force:
+        raise CheckpointError(f"'{out}' already holds {' and '.join(clash)}, which the export would replace: "
+                              "choose another directory, or force the export (--force) to overwrite")
+
+def _vit_for_size(vit: ViTModel, image_size: int) -> ViTModel:
+    "A plain Hugging Face copy of `vit` whose position table is the one `vit` uses for `image_size` px images."
+    side, dim = image_size // vit.config.patch_size, vit.config.hidden_size
+    with torch.no_grad():
+        table = vit.embeddings.interpolate_pos_encoding(torch.empty(1, side * side + 1, dim), image_size, image_size)
+    config = copy.deepcopy(vit.config)
+    config.image_size = image_size
+    out = ViTModel(config, add_pooling_layer=False)
+    out.load_state_dict({**vit.state_dict(), 'embeddings.position_embeddings': table.detach().clone()})
+    return out
+
+# %% ../nbs/06_checkpoints.ipynb #e5a1c0d2
+def export_backbone(source: str|Path|nn.Module, out_dir: str|Path, image_size: int|None=None, force: bool=False) -> Path:
+    "Write the backbone of a checkpoint's teacher (or of a `DinoModel`/backbone) to `out_dir`, for `image_size` px inputs."
+    out = Path(out_dir)
+    _export_dir(out, force)
+    if isinstance(source, (str, Path)):
+        source, cfg = teacher_from_checkpoint(source)
+        image_size = image_size or cfg.data.global_crop_size
     backbone = getattr(source, 'backbone', source)
-    out = Path(out_dir); out.mkdir(parents=True, exist_ok=True)
-    if is_vit(backbone): backbone.vit.save_pretrained(out)
+    try: out.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise CheckpointError(f"cannot create export directory '{out}': {e.strerror}") from None
+    if is_vit(backbone):
+        vit = backbone.vit
+        if image_size and image_size != vit.config.image_size: vit = _vit_for_size(vit, image_size)
+        vit.save_pretrained(out)
     else:
         net = _resnet(backbone)
         save_file({k: v.contiguous() for k, v in net.state_dict().items()}, out/'model.safetensors')
-        (out/'config.json').write_text(json.dumps({'architecture': type(net).__name__.lower(),
-                                                   'depth': sum(len(getattr(net, f'layer{i}')) for i in range(1, 5)),
-                                                   'feature_dim': backbone.embed_dim, 'classifier': 'Identity'}))
+        (out/'config.json').write_text(json.dumps({'architecture': resnet_name(net), 'feature_dim': backbone.embed_dim,
+                                                   'classifier': 'Identity', 'image_size': image_size}, indent=2))
     return out

@@ -96,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     x = sub.add_parser('export', help="write the teacher's backbone for use elsewhere")
     x.add_argument('--checkpoint', required=True, help='checkpoint.pt of a run')
     x.add_argument('--out', required=True, help='output directory')
+    x.add_argument('--force', action='store_true', help='replace the config.json and model.safetensors that --out already holds')
     a = sub.add_parser('attention', help="[CLS] self-attention maps of a ViT, per head, with thresholded masks")
     a.add_argument('--checkpoint', required=True, help='checkpoint.pt, a run directory, or a Hugging Face DINO model name/directory')
     a.add_argument('--image', required=True, nargs='+', help='one or more image files')
@@ -119,7 +120,9 @@ def _train_cmd(args) -> int:
 
 def _eval_cmd(args) -> int:
     result = evaluate_checkpoint(args.checkpoint, args.overrides, args.linear)
-    print('  '.join(f'{k}: {v:.2f}%' for k, v in result.items()))
+    line = '  '.join(f'{k}: {v:.2f}%' for k, v in result.items())
+    if 'linear_top1' in result: line += "  (linear: a quick probe on fixed center-crop features, not the paper's protocol; see chapter 08)"
+    print(line)
     return 0
 
 def _attention_cmd(args) -> int:
@@ -127,7 +130,7 @@ def _attention_cmd(args) -> int:
     return 0
 
 def _export_cmd(args) -> int:
-    print(f'backbone written to {export_backbone(args.checkpoint, args.out)}')
+    print(f'backbone written to {export_backbone(args.checkpoint, args.out, force=args.force)}')
     return 0
 
 # %% ../nbs/09_cli.ipynb #2d31e7e5

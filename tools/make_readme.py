@@ -1,7 +1,7 @@
 """Write README.md from nbs/index.ipynb (the landing page of the book), or check that it is current.
 
 Quarto is not needed: markdown cells are copied, visible code cells become ```python blocks,
-and image links are made relative to the repository root.
+and relative links and images (chapters, figures) are made relative to the repository root.
   python tools/make_readme.py          # write README.md
   python tools/make_readme.py --check  # exit 1 if README.md differs from what index.ipynb gives
 """
@@ -9,6 +9,12 @@ import re, sys, json
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+LOCAL_LINK = re.compile(r'(!?\[[^\]]*\]\()(?![a-z][a-z0-9+.-]*:|#)([^)]+\))', re.I)
+
+def rebase_links(markdown: str) -> str:
+    "Relative links and images of nbs/index.ipynb, made relative to the repository root (outside code blocks)."
+    parts = re.split(r'(```.*?```)', markdown, flags=re.S)
+    return ''.join(p if p.startswith('```') else LOCAL_LINK.sub(r'\1nbs/\2', p) for p in parts)
 
 def render(nb_path: Path=ROOT/'nbs'/'index.ipynb') -> str:
     cells = json.loads(nb_path.read_text())['cells']
@@ -17,7 +23,7 @@ def render(nb_path: Path=ROOT/'nbs'/'index.ipynb') -> str:
         src = ''.join(c['source']).strip()
         if not src: continue
         if c['cell_type'] == 'markdown':
-            out.append(re.sub(r'(!\[[^\]]*\]\()(?!https?://)([^)]+\))', r'\1nbs/\2', src))
+            out.append(rebase_links(src))
         elif c['cell_type'] == 'code' and not re.match(r'#\|\s*(hide|export)', src):
             out.append(f'```python\n{src}\n```')
     return '<!-- generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook -->\n\n' + '\n\n'.join(out) + '\n'
