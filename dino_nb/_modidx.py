@@ -171,6 +171,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                               'dino_nb.head.DinoProjectionHead.forward': ('head.html#dinoprojectionhead.forward', 'dino_nb/head.py'),
                               'dino_nb.head.DinoProjectionHead.from_config': ( 'head.html#dinoprojectionhead.from_config',
                                                                                'dino_nb/head.py'),
+                              'dino_nb.head._check_views': ('head.html#_check_views', 'dino_nb/head.py'),
                               'dino_nb.head.cancel_last_layer_gradients': ('head.html#cancel_last_layer_gradients', 'dino_nb/head.py'),
                               'dino_nb.head.group_by_resolution': ('head.html#group_by_resolution', 'dino_nb/head.py'),
                               'dino_nb.head.no_weight_decay': ('head.html#no_weight_decay', 'dino_nb/head.py'),
