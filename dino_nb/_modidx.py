@@ -216,6 +216,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                  'dino_nb.trainer.Schedules.from_config': ('trainer.html#schedules.from_config', 'dino_nb/trainer.py'),
                                  'dino_nb.trainer.TrainingInterrupted': ('trainer.html#traininginterrupted', 'dino_nb/trainer.py'),
                                  'dino_nb.trainer._autocast': ('trainer.html#_autocast', 'dino_nb/trainer.py'),
+                                 'dino_nb.trainer._evaluate': ('trainer.html#_evaluate', 'dino_nb/trainer.py'),
                                  'dino_nb.trainer._set_schedules': ('trainer.html#_set_schedules', 'dino_nb/trainer.py'),
                                  'dino_nb.trainer._stop_on_signals': ('trainer.html#_stop_on_signals', 'dino_nb/trainer.py'),
                                  'dino_nb.trainer.build_optimizer': ('trainer.html#build_optimizer', 'dino_nb/trainer.py'),
