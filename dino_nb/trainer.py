@@ -205,7 +205,7 @@ class DinoTrainer:
 # %% ../nbs/05_trainer.ipynb #a8d43482
 def _set_schedules(self: DinoTrainer) -> float:
     "Apply this iteration's lr and weight decay to the optimizer; return the teacher momentum."
-    i = min(self.step, len(self.schedules.lr) - 1)
+    i = min(self.epoch * self.iters_per_epoch + self.batch, len(self.schedules.lr) - 1)   # where the run is
     for k, group in enumerate(self.optimizer.param_groups):
         group['lr'] = float(self.schedules.lr[i])
         if k == 0: group['weight_decay'] = float(self.schedules.weight_decay[i])
