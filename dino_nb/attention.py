@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_attention.ipynb #0d68b011
 from __future__ import annotations
-import contextlib
+import contextlib, math, os
 from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
@@ -14,7 +14,9 @@ import torchvision
 from PIL import Image
 from torch import nn
 from torchvision.transforms import v2
+from matplotlib.backend_bases import FigureCanvasBase
 from transformers import ViTModel
+from .config import DinoError, OutputError, writable_dir
 from .data import ToNormalizedTensor, denormalize, load_rgb
 from .backbones import BackboneError, ViTBackbone, _unwrap, is_vit, load_pretrained_vit, resnet_name
 from .checkpoint import teacher_from_checkpoint
@@ -25,7 +27,7 @@ __all__ = ['MAX_PATCHES', 'HEAD_COLOURS', 'AttentionError', 'prepare_image', 'ea
            'save_attention_figure']
 
 # %% ../nbs/07_attention.ipynb #9b790d1e
-class AttentionError(ValueError):
+class AttentionError(DinoError, ValueError):
     "Attention maps that cannot be computed: a model without attention, an unusable image or source."
 
 # %% ../nbs/07_attention.ipynb #038f18df
@@ -42,6 +44,8 @@ def _vit_of(model: nn.Module) -> ViTModel:
     raise AttentionError(f'attention maps need a ViT backbone; model.backbone is {_backbone_name(backbone)}')
 
 # %% ../nbs/07_attention.ipynb #89146bc1
+MAX_PATCHES = 4096  # 64 x 64 patches: 512 px images with 8 px patches
+
 def _crop_to_patches(x: torch.Tensor, patch_size: int) -> torch.Tensor:
     "The center of `x` (..., H, W) whose sides are the largest multiples of `patch_size`."
     h, w = x.shape[-2:]
@@ -50,10 +54,18 @@ def _crop_to_patches(x: torch.Tensor, patch_size: int) -> torch.Tensor:
     top, left = (h - H) // 2, (w - W) // 2
     return x[..., top:top + H, left:left + W]
 
+def _fitting_side(width: int, height: int, size: int, patch_size: int) -> int:
+    "`size`, or the largest shorter side below it whose patch grid holds at most `MAX_PATCHES` patches."
+    short, long = min(width, height), max(width, height)
+    def patches(s: int) -> int: return (s // patch_size) * (int(s * long / short) // patch_size)  # as torchvision resizes
+    s = min(size, int(patch_size * math.sqrt(MAX_PATCHES * short / long)) + patch_size)
+    while s > patch_size and patches(s) > MAX_PATCHES: s -= 1
+    return s
+
 def prepare_image(image: Image.Image|str|Path, patch_size: int, size: int|None=None) -> torch.Tensor:
-    "A normalized (1, 3, H, W) tensor: RGB, shorter side resized to `size`, center-cropped to multiples of `patch_size`."
+    "A normalized (1, 3, H, W) tensor: RGB, shorter side resized to `size` (less if the grid needs it), cropped to patches."
     img = load_rgb(image) if isinstance(image, (str, Path)) else image.convert('RGB')
-    if size: img = v2.functional.resize(img, size, interpolation=v2.InterpolationMode.BICUBIC)
+    if size: img = v2.functional.resize(img, _fitting_side(*img.size, size, patch_size), interpolation=v2.InterpolationMode.BICUBIC)
     return _crop_to_patches(ToNormalizedTensor()(img), patch_size)[None]
 
 # %% ../nbs/07_attention.ipynb #2c11ed28
@@ -69,8 +81,6 @@ def eager_attention(vit: ViTModel):
         vit.train(training)
 
 # %% ../nbs/07_attention.ipynb #dd67a7d5
-MAX_PATCHES = 4096  # 64 x 64 patches: 512 px images with 8 px patches
-
 def _pixels(image, patch_size: int) -> torch.Tensor:
     "One image as a (1, 3, H, W) batch cropped to the patch grid: from a path, a PIL image or a normalized tensor."
     x = prepare_image(image, patch_size) if not isinstance(image, torch.Tensor) else image if image.ndim == 4 else image[None]
@@ -79,7 +89,7 @@ def _pixels(image, patch_size: int) -> torch.Tensor:
     h, w = x.shape[-2] // patch_size, x.shape[-1] // patch_size
     if h * w > MAX_PATCHES:
         raise AttentionError(f'an image of {x.shape[-2]}x{x.shape[-1]} px has {h*w} patches of {patch_size} px, more than '
-                             f'{MAX_PATCHES}: resize it first, e.g. with size=480 in prepare_image or save_attention_figure')
+                             f'{MAX_PATCHES}: resize it first (DINO draws its maps at 480 px: --size 480 on the command line)')
     return x
 
 # %% ../nbs/07_attention.ipynb #d28245c6
@@ -162,10 +172,22 @@ def load_attention_model(source: str|Path) -> tuple[nn.Module, int]:
 # %% ../nbs/07_attention.ipynb #d9af73f0
 def _name(image) -> str: return Path(image).name if isinstance(image, (str, Path)) else 'image'
 
+def _figure_path(out: str|Path) -> Path:
+    "The file to write: `out`, with .png if it has no suffix, or `out`/attention.png for a directory; its folder made writable."
+    path = Path(out).expanduser()
+    if path.is_dir() or str(out).endswith(('/', os.sep)): path = path/'attention.png'
+    elif not path.suffix: path = path.with_suffix('.png')
+    formats = FigureCanvasBase.get_supported_filetypes()
+    if path.suffix[1:].lower() not in formats:
+        raise AttentionError(f"--out: cannot draw a figure as '{path.suffix}'; use one of {', '.join('.' + f for f in sorted(formats))}")
+    writable_dir(path.parent, '--out')
+    return path
+
 def save_attention_figure(source: str|Path, images: list, out: str|Path, threshold: float|None=0.6,
                           size: int|None=None) -> Path:
     "Attention maps of `source`'s ViT (checkpoint or Hugging Face model) on `images`, one row each, saved to `out`."
     if not images: raise AttentionError('no images to draw attention maps for')
+    out = _figure_path(out)
     model, patch_size = load_attention_model(source)
     pixels = [prepare_image(image, patch_size, size) for image in images]
     maps = [attention_maps(model, x) for x in pixels]
@@ -174,8 +196,7 @@ def save_attention_figure(source: str|Path, images: list, out: str|Path, thresho
     for row, image, x, m in zip(axes, images, pixels, maps):
         plot_attention(x, m, None if threshold is None else threshold_masks(m, threshold), axes=row)
         row[0].set_title(_name(image)[:24], fontsize=7)
-    out = Path(out) if Path(out).suffix else Path(out).with_suffix('.png')
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=100, bbox_inches='tight')
-    plt.close(fig)
+    try: fig.savefig(out, dpi=100, bbox_inches='tight')
+    except OSError as e: raise OutputError(f"--out: cannot write '{out}' ({e.strerror or e})") from None
+    finally: plt.close(fig)
     return out

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import ViTConfig, ViTModel
 from transformers.models.vit.modeling_vit import ViTEmbeddings
-from .config import DinoConfig
+from .config import DinoConfig, DinoError
 
 # %% auto #0
 __all__ = ['RESNETS', 'VIT_SIZES', 'BACKBONES', 'POS_EMBED_INTERPOLATIONS', 'BackboneError', 'check_backbone_name', 'resnet',
@@ -26,7 +26,7 @@ VIT_SIZES = {'vit_tiny': (192, 3), 'vit_small': (384, 6), 'vit_base': (768, 12)}
 BACKBONES = RESNETS + tuple(VIT_SIZES)
 
 # %% ../nbs/02_backbones.ipynb #7e3666c0
-class BackboneError(ValueError):
+class BackboneError(DinoError, ValueError):
     "A backbone that cannot be built: unknown name, unusable weights or a wrong image size."
 
 # %% ../nbs/02_backbones.ipynb #da7d2ac1

@@ -5,26 +5,27 @@
 # %% ../nbs/06_checkpoints.ipynb #bedc646b
 from __future__ import annotations
 import copy, io, json, os, pickle, random, zipfile
+from typing import Callable
 from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
 from safetensors.torch import save_file
 from transformers import ViTModel
-from .config import DinoConfig, config_from_dict, config_to_dict
+from .config import ConfigError, DinoConfig, DinoError, OutputError, config_from_dict, config_to_dict
 from .backbones import is_vit, resnet_name
 from .head import DinoModel
 from .trainer import DinoTrainer, History
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'ARCH_KEYS', 'EXPORT_FILES', 'CheckpointError', 'rng_state', 'set_rng_state', 'atomic_save',
-           'checkpoint_state', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'teacher_from_checkpoint',
-           'export_backbone']
+           'checkpoint_state', 'save_checkpoint', 'checkpoint_file', 'read_checkpoint', 'config_changes',
+           'load_checkpoint', 'teacher_from_checkpoint', 'export_backbone']
 
 # %% ../nbs/06_checkpoints.ipynb #d74edf13
 FORMAT_VERSION = 1
 
-class CheckpointError(RuntimeError):
+class CheckpointError(DinoError, RuntimeError):
     "A checkpoint that cannot be used (missing, truncated, corrupt, foreign, of another architecture), or an export that cannot be written."
 
 # %% ../nbs/06_checkpoints.ipynb #26507e9b
@@ -48,18 +49,19 @@ def set_rng_state(state: dict) -> None:
 def atomic_save(obj, path: str|Path) -> Path:
     "`torch.save` to a temporary file next to `path`, fsync, then rename over `path`."
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f'.{path.name}.tmp-{os.getpid()}')
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         with open(tmp, 'wb') as f:
             torch.save(obj, f)
             f.flush(); os.fsync(f.fileno())
         os.replace(tmp, path)
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try: os.fsync(dir_fd)
+        finally: os.close(dir_fd)
+    except OSError as e: raise OutputError(f"cannot write checkpoint '{path}' ({e.strerror or e}); an earlier one there is intact") from None
     finally:
         if tmp.exists(): tmp.unlink()
-    dir_fd = os.open(path.parent, os.O_RDONLY)
-    try: os.fsync(dir_fd)
-    finally: os.close(dir_fd)
     return path
 
 # %% ../nbs/06_checkpoints.ipynb #6d032ee4
@@ -78,54 +80,107 @@ def save_checkpoint(trainer: DinoTrainer, path: str|Path) -> Path:
     return atomic_save(checkpoint_state(trainer), path)
 
 # %% ../nbs/06_checkpoints.ipynb #11d4eda4
-def read_checkpoint(path: str|Path) -> dict:
-    "Load and check a checkpoint file (tensors and plain values only), on the CPU."
-    path = Path(path)
+def checkpoint_file(path: str|Path) -> Path:
+    "`path`, or the `checkpoint.pt` of the run directory `path`; a `CheckpointError` if there is none."
+    path = Path(path).expanduser()
+    if path.is_dir():
+        if (path/'checkpoint.pt').is_file(): return path/'checkpoint.pt'
+        raise CheckpointError(f"'{path}' is a directory without a checkpoint.pt: give a checkpoint file or a run directory")
     if not path.is_file(): raise CheckpointError(f"checkpoint '{path}' does not exist")
+    return path
+
+def read_checkpoint(path: str|Path) -> dict:
+    "Load and check a checkpoint file or run directory (tensors and plain values only), on the CPU."
+    path = checkpoint_file(path)
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(f"'{path}' is not a checkpoint, or it is truncated or corrupt (not the zip archive torch.save writes)")
     try: state = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
         first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
         if isinstance(e, pickle.UnpicklingError) and 'Weights only load failed' in str(e):
-            raise CheckpointError(f"checkpoint '{path}' holds objects other than tensors and plain values; "
-                                  f"refusing to load it ({first_line})") from None
+            raise CheckpointError(f"checkpoint '{path}' holds objects other than tensors and plain values; refusing to load it") from None
         raise CheckpointError(f"checkpoint '{path}' is truncated or corrupt ({type(e).__name__}: {first_line})") from None
     if not isinstance(state, dict) or 'format_version' not in state or 'teacher' not in state:
         raise CheckpointError(f"'{path}' is not a dino_nb checkpoint (no format_version/teacher entries)")
-    if state['format_version'] > FORMAT_VERSION:
-        raise CheckpointError(f"checkpoint '{path}' has format version {state['format_version']}, newer than this "
-                              f"dino_nb reads ({FORMAT_VERSION}): upgrade dino_nb")
+    version = state['format_version']
+    if type(version) is not int: raise CheckpointError(f"'{path}' is not a dino_nb checkpoint (its format_version is {version!r}, not a number)")
+    if version > FORMAT_VERSION:
+        raise CheckpointError(f"checkpoint '{path}' has format version {version}, newer than this dino_nb reads ({FORMAT_VERSION}): upgrade dino_nb")
     return state
 
+def _need(state: dict, path, *keys: str) -> None:
+    "Raise if `state` lacks any of the entries `keys`, naming them."
+    missing = [k for k in keys if k not in state]
+    if missing: raise CheckpointError(f"checkpoint '{path}' has no {', '.join(missing)} entr{'y' if len(missing) == 1 else 'ies'}: "
+                                      "it was not written by dino_nb's trainer")
+
 # %% ../nbs/06_checkpoints.ipynb #c9e845d7
-def _check_architecture(state: dict, cfg: DinoConfig, path) -> None:
-    "Raise if the checkpoint's model keys differ from `cfg`'s."
-    saved, wanted = state['config']['model'], config_to_dict(cfg)['model']
-    diff = [f'model.{k}: checkpoint {saved.get(k)!r}, config {wanted[k]!r}' for k in ARCH_KEYS if saved.get(k) != wanted[k]]
-    if diff: raise CheckpointError(f"checkpoint '{path}' is of another architecture: " + '; '.join(diff))
+def config_changes(saved: dict, cfg: DinoConfig) -> dict[str, tuple]:
+    "{'section.key': (value in the checkpoint's config `saved`, value in `cfg`)} for every key where they differ."
+    now = config_to_dict(cfg)
+    return {f'{s}.{k}': ((saved.get(s) or {}).get(k), v) for s in now for k, v in now[s].items() if (saved.get(s) or {}).get(k) != v}
+
+_NEW_RUN = 'start a new run instead (--fresh, or another train.out_dir)'
+
+def _describe(key: str, old, new, done: int) -> str:
+    "One line on a setting that a resumed run changes, and what the change does."
+    line = f'{key}: {old!r} -> {new!r}'
+    if key == 'train.epochs' and new > done:
+        return line + f' (the schedules of learning rate, weight decay and teacher momentum are recomputed for {new} epochs)'
+    if key == 'train.epochs': return line + f' (the run has already done {done} epochs)'
+    if key == 'data.batch_size': return line + ' (the learning rate is scaled to it; the schedules go on from the same epoch)'
+    return line
+
+def _check_resume(state: dict, trainer: DinoTrainer, path) -> list[str]:
+    "Raise if `trainer` cannot continue the checkpoint's run correctly; else describe each setting it changes."
+    if not isinstance(state['config'], dict) or any(type(state[k]) is not int for k in ('epoch', 'step', 'batch')):
+        raise CheckpointError(f"checkpoint '{path}' is not a dino_nb checkpoint (its config, epoch, step or batch entry has a wrong type)")
+    changes, done, batch = config_changes(state['config'], trainer.cfg), state['epoch'], state['batch']
+    arch = [f'{k}: checkpoint {a!r}, config {b!r}' for k, (a, b) in changes.items() if k.startswith('model.') and k[6:] in ARCH_KEYS]
+    if arch: raise CheckpointError(f"checkpoint '{path}' is of another architecture: {'; '.join(arch)}; {_NEW_RUN}")
+    if 'optim.optimizer' in changes:
+        old, new = changes['optim.optimizer']
+        raise CheckpointError(f"checkpoint '{path}' was trained with optim.optimizer={old}, whose saved state {new} cannot continue from; "
+                              f"keep optim.optimizer={old}, or {_NEW_RUN}")
+    if batch and 'data.batch_size' in changes:
+        old, new = changes['data.batch_size']
+        raise CheckpointError(f"checkpoint '{path}' stopped in the middle of an epoch, after {batch} batches of {old} images: with "
+                              f"data.batch_size={new} the rest of the epoch would skip the wrong images; finish the epoch with "
+                              f"data.batch_size={old} train.epochs={done + 1}, then change it, or {_NEW_RUN}")
+    if batch >= trainer.iters_per_epoch:
+        raise CheckpointError(f"checkpoint '{path}' stopped after {batch} batches of an epoch, but with this configuration an epoch has "
+                              f"{trainer.iters_per_epoch} (the images or the number of processes changed); {_NEW_RUN}")
+    return [_describe(k, a, b, done) for k, (a, b) in changes.items()]
 
 # %% ../nbs/06_checkpoints.ipynb #6e7ab5f7
-def load_checkpoint(path: str|Path, trainer: DinoTrainer) -> DinoTrainer:
-    "Restore the full state saved in `path` into `trainer`, to continue exactly where it stopped."
+def load_checkpoint(path: str|Path, trainer: DinoTrainer, log: Callable[[str], None]|None=print) -> DinoTrainer:
+    "Restore the state saved in `path` (a file or run directory) into `trainer`, to continue exactly; `log` the changed settings."
+    path = checkpoint_file(path)
     state = read_checkpoint(path)
-    _check_architecture(state, trainer.cfg, path)
+    _need(state, path, 'student', 'optimizer', 'scaler', 'loss', 'config', 'history', 'rng', 'epoch', 'step', 'batch')
+    changes = _check_resume(state, trainer, path)
     try:
         trainer.student_without_ddp.load_state_dict(state['student'])
         trainer.teacher.load_state_dict(state['teacher'])
         trainer.loss_fn.load_state_dict(state['loss'])
         trainer.optimizer.load_state_dict(state['optimizer'])
         trainer.scaler.load_state_dict(state['scaler'])
-    except (RuntimeError, KeyError, ValueError) as e:
-        raise CheckpointError(f"checkpoint '{path}' does not fit this model: {str(e).splitlines()[0]}") from None
+        trainer.history = History(**state['history'])
+        set_rng_state(state['rng'])
+    except (RuntimeError, KeyError, ValueError, TypeError) as e:
+        raise CheckpointError(f"checkpoint '{path}' does not fit this model: {(str(e).strip().splitlines() or [type(e).__name__])[0]}") from None
     trainer.epoch, trainer.step, trainer.batch = state['epoch'], state['step'], state['batch']
-    trainer.history = History(**state['history'])
-    set_rng_state(state['rng'])
+    if changes and log: log(f"the configuration differs from the checkpoint's in {len(changes)} key(s):\n  " + '\n  '.join(changes))
     return trainer
 
 # %% ../nbs/06_checkpoints.ipynb #bef107d2
 def teacher_from_checkpoint(path: str|Path) -> tuple[DinoModel, DinoConfig]:
-    "The teacher of a checkpoint (in eval mode) and the config it was trained with."
+    "The teacher of a checkpoint (a file or run directory), in eval mode, and the config it was trained with."
+    path = checkpoint_file(path)
     state = read_checkpoint(path)
-    cfg = config_from_dict(state['config'])
+    _need(state, path, 'config')
+    try: cfg = config_from_dict(state['config'])
+    except ConfigError as e: raise CheckpointError(f"checkpoint '{path}' holds an unusable config: {e}") from None
     cfg.model.pretrained = ''
     teacher = DinoModel.from_config(cfg, drop_path_rate=0.)
     try: teacher.load_state_dict(state['teacher'])

@@ -7,15 +7,14 @@ from __future__ import annotations
 import argparse, shutil, sys, time
 from pathlib import Path
 import torch
-from .config import ConfigError, DinoConfig, apply_overrides, config_from_dict, describe_config, get_config, list_presets, save_config
-from .data import BadImageError
-from .trainer import DinoTrainer, NonFiniteLossError, TrainingInterrupted, init_distributed, is_main_process, plot_history, resolve_device
-from .checkpoint import CheckpointError, export_backbone, load_checkpoint, read_checkpoint, save_checkpoint, teacher_from_checkpoint
-from .attention import AttentionError, save_attention_figure
+from .config import DinoConfig, DinoError, apply_overrides, config_from_dict, describe_config, get_config, list_presets, save_config, writable_dir
+from .trainer import DinoTrainer, TrainingInterrupted, init_distributed, is_main_process, plot_history, resolve_device
+from .checkpoint import export_backbone, load_checkpoint, read_checkpoint, save_checkpoint, teacher_from_checkpoint
+from .attention import save_attention_figure
 from .evaluate import KNNEvaluator, linear_probe, knn_accuracy
 
 # %% auto #0
-__all__ = ['save_run', 'train', 'summary', 'evaluate_checkpoint', 'main']
+__all__ = ['RUN_FILES', 'save_run', 'train', 'summary', 'evaluate_checkpoint', 'main']
 
 # %% ../nbs/09_cli.ipynb #d7f2fb0f
 def save_run(trainer: DinoTrainer, out_dir: str|Path) -> None:
@@ -29,11 +28,14 @@ def save_run(trainer: DinoTrainer, out_dir: str|Path) -> None:
     plot_history(trainer.history, trainer.cfg.model.out_dim, out/'history.png')
 
 # %% ../nbs/09_cli.ipynb #b531cce6
+RUN_FILES = ('checkpoint*.pt', 'config.yaml', 'history.json', 'history.png')
+
 def _set_aside(out: Path) -> Path|None:
-    "Move the files of an earlier run in `out` to a dated subfolder, so a fresh run loses nothing."
-    old = [p for p in out.iterdir() if p.is_file()] if out.exists() else []
+    "Move the files of an earlier run in `out`, and only those, to a dated subfolder, so a fresh run loses nothing."
+    old = sorted({p for pattern in RUN_FILES for p in out.glob(pattern) if p.is_file()}) if out.is_dir() else []
     if not old: return None
-    dest = out/time.strftime('previous-%Y%m%d-%H%M%S')
+    stamp = time.strftime('previous-%Y%m%d-%H%M%S')
+    dest = next(out/name for name in (stamp, *(f'{stamp}-{i}' for i in range(2, 1000))) if not (out/name).exists())
     dest.mkdir()
     for p in old: p.rename(dest/p.name)
     return dest
@@ -42,13 +44,18 @@ def _set_aside(out: Path) -> Path|None:
 def train(cfg: DinoConfig, fresh: bool=False, progress: bool=True, log=print) -> DinoTrainer:
     "Train DINO as `cfg` says, resuming from `train.out_dir` unless `fresh`; return the trainer."
     rank, _ = init_distributed()
-    out, device = Path(cfg.train.out_dir), resolve_device(cfg.train.device)
+    out, device = Path(cfg.train.out_dir).expanduser(), resolve_device(cfg.train.device)
+    if rank == 0: writable_dir(out, 'train.out_dir')
     evaluate = KNNEvaluator.from_config(cfg, device, progress) if cfg.train.eval_every and rank == 0 else None
     trainer = DinoTrainer.from_config(cfg, evaluate=evaluate, progress=progress)
     ckpt = out/'checkpoint.pt'
     if ckpt.exists() and cfg.train.resume and not fresh:
-        load_checkpoint(ckpt, trainer)
+        load_checkpoint(ckpt, trainer, log)
         log(f'resuming from {ckpt} at epoch {trainer.epoch}, step {trainer.step}')
+        if trainer.epoch >= cfg.train.epochs:
+            log(f'nothing to train: the run in {out} has already done {trainer.epoch} epochs (train.epochs={cfg.train.epochs}); '
+                'raise train.epochs to train longer, or start over with --fresh')
+            return trainer
     elif rank == 0 and (moved := _set_aside(out)): log(f'starting fresh: the earlier run in {out} was moved to {moved}')
     if rank == 0: save_config(cfg, out/'config.yaml')
     log(f'training {cfg.model.backbone} on {len(trainer.sampler.dataset)} images ({cfg.data.dataset}), '
@@ -80,29 +87,43 @@ def evaluate_checkpoint(path: str|Path, overrides: list[str]=(), linear: bool=Fa
     return result
 
 # %% ../nbs/09_cli.ipynb #e3d7c849
+def _pixels(text: str) -> int:
+    "An argparse type: a number of pixels, at least 1."
+    if not text.strip().isdigit() or int(text) < 1: raise argparse.ArgumentTypeError(f'expected a number of pixels >= 1, got {text!r}')
+    return int(text)
+
+def _mass(text: str) -> float:
+    "An argparse type: a share of the attention, in (0, 1]."
+    try: v = float(text)
+    except ValueError: v = float('nan')
+    if not 0 < v <= 1: raise argparse.ArgumentTypeError(f'expected a number in (0, 1], got {text!r}')
+    return v
+
 def _parser() -> argparse.ArgumentParser:
     "The `dino-nb` argument parser."
     p = argparse.ArgumentParser(prog='dino-nb', description='DINO self-supervised training, evaluation and export.')
     sub = p.add_subparsers(dest='command', required=True)
     t = sub.add_parser('train', help='train (default: the quickstart preset on the sample that ships with the package)')
     t.add_argument('--config', help=f"preset ({', '.join(list_presets())}) or YAML file; default quickstart")
-    t.add_argument('--fresh', action='store_true', help='start over even if train.out_dir holds a checkpoint')
+    t.add_argument('--fresh', action='store_true', help="start over even if train.out_dir holds a checkpoint (the run's files are moved aside)")
     t.add_argument('--dry-run', action='store_true', help='validate and print the config, then stop')
     t.add_argument('overrides', nargs='*', metavar='section.key=value', help='config overrides')
     e = sub.add_parser('eval', help="kNN accuracy of a checkpoint's teacher on the configured data")
-    e.add_argument('--checkpoint', required=True, help='checkpoint.pt of a run')
+    e.add_argument('--checkpoint', required=True, help='checkpoint.pt of a run, or its run directory')
     e.add_argument('--linear', action='store_true', help='also train and report a linear probe')
     e.add_argument('overrides', nargs='*', metavar='section.key=value', help='overrides of the config stored in the checkpoint')
     x = sub.add_parser('export', help="write the teacher's backbone for use elsewhere")
-    x.add_argument('--checkpoint', required=True, help='checkpoint.pt of a run')
+    x.add_argument('--checkpoint', required=True, help='checkpoint.pt of a run, or its run directory')
     x.add_argument('--out', required=True, help='output directory')
     x.add_argument('--force', action='store_true', help='replace the config.json and model.safetensors that --out already holds')
     a = sub.add_parser('attention', help="[CLS] self-attention maps of a ViT, per head, with thresholded masks")
     a.add_argument('--checkpoint', required=True, help='checkpoint.pt, a run directory, or a Hugging Face DINO model name/directory')
     a.add_argument('--image', required=True, nargs='+', help='one or more image files')
-    a.add_argument('--out', required=True, help='output PNG')
-    a.add_argument('--threshold', type=float, default=0.6, help='attention mass kept by the masks')
-    a.add_argument('--size', type=int, help='resize the shorter side of each image to this first')
+    a.add_argument('--out', required=True, help='output figure (.png unless another suffix); an existing directory gets attention.png')
+    a.add_argument('--threshold', type=_mass, default=0.6, help='attention mass kept by the masks, in (0, 1] (default 0.6)')
+    a.add_argument('--size', type=_pixels, default=480,
+                   help='resize the shorter side of each image to this many px first (default 480, as DINO; less if the patches '
+                        'would not fit in memory)')
     return p
 
 # %% ../nbs/09_cli.ipynb #f1314cf8
@@ -130,18 +151,22 @@ def _attention_cmd(args) -> int:
     return 0
 
 def _export_cmd(args) -> int:
+    writable_dir(args.out, '--out')
     print(f'backbone written to {export_backbone(args.checkpoint, args.out, force=args.force)}')
     return 0
 
 # %% ../nbs/09_cli.ipynb #2d31e7e5
 def main(argv: list[str]|None=None) -> int:
-    "Entry point of `dino-nb`: run a subcommand, turning known errors into one line and exit code 2."
+    "Entry point of `dino-nb`: run a subcommand; an error the user can fix (a `DinoError`) is one line and exit code 2."
     args = _parser().parse_args(argv)
     cmd = {'train': _train_cmd, 'eval': _eval_cmd, 'export': _export_cmd, 'attention': _attention_cmd}[args.command]
     try: return cmd(args)
-    except (ConfigError, CheckpointError, BadImageError, AttentionError, NonFiniteLossError, FileNotFoundError, ValueError) as e:
+    except DinoError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print('interrupted', file=sys.stderr)
+        return 130
 
 # %% ../nbs/09_cli.ipynb #ec48bbda
 if __name__ == '__main__' and not getattr(__import__('builtins'), '__IPYTHON__', False): sys.exit(main())

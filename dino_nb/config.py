@@ -4,25 +4,64 @@
 
 # %% ../nbs/00_config.ipynb #776fd1ba
 from __future__ import annotations
-import dataclasses, difflib, typing
+import dataclasses, difflib, math, re, tempfile, typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 import yaml
 
 # %% auto #0
-__all__ = ['PRESETS_DIR', 'ConfigError', 'positive', 'non_negative', 'unit_interval', 'one_of', 'scale_range', 'option',
-           'DataConfig', 'ModelConfig', 'LossConfig', 'OptimConfig', 'TrainConfig', 'EvalConfig', 'DinoConfig',
-           'config_from_dict', 'config_to_dict', 'load_config', 'save_config', 'apply_overrides', 'list_presets',
-           'load_preset', 'get_config', 'describe_config']
+__all__ = ['PRESETS_DIR', 'DinoError', 'ConfigError', 'OutputError', 'writable_dir', 'positive', 'non_negative', 'unit_interval',
+           'non_empty', 'between', 'one_of', 'scale_range', 'option', 'DataConfig', 'ModelConfig', 'LossConfig',
+           'OptimConfig', 'TrainConfig', 'EvalConfig', 'DinoConfig', 'config_from_dict', 'config_to_dict',
+           'load_config', 'save_config', 'apply_overrides', 'list_presets', 'load_preset', 'get_config',
+           'describe_config']
 
 # %% ../nbs/00_config.ipynb #bee20ab0
-class ConfigError(ValueError):
+_WORKER_TEXT = re.compile(r'Caught \w+ in DataLoader worker process \d+\.\nOriginal Traceback')
+
+def _original_message(text: str, cls: type) -> str:
+    "The message of the last `cls` exception in a traceback printed as `text`."
+    found = re.findall(rf'^(?:[\w.]+\.)?{re.escape(cls.__qualname__)}: (.*?)(?=\n\S|\Z)', text, re.M | re.S)
+    return found[-1].strip() if found else text
+
+class DinoError(Exception):
+    "An error the user can cause and fix: `dino-nb` prints its message on one line and exits with code 2."
+    def __init__(self, *args):
+        if len(args) == 1 and isinstance(args[0], str) and _WORKER_TEXT.match(args[0]):
+            self.worker_traceback, args = args[0], (_original_message(args[0], type(self)),)
+        super().__init__(*args)
+        self.args = args
+
+class ConfigError(DinoError, ValueError):
     "A configuration that cannot be used: unknown key, wrong type or value out of range."
+
+class OutputError(DinoError, OSError):
+    "A place a run cannot write to: a read-only directory, or a file where a directory should be."
+
+# %% ../nbs/00_config.ipynb #7cdce6e0
+def writable_dir(path: str|Path, name: str) -> Path:
+    "Create directory `path` if needed and check that files can be written in it; errors name `name` (a key or option)."
+    path = Path(path).expanduser()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path): pass
+    except OSError as e:
+        if path.is_file(): raise OutputError(f"{name}: '{path}' is a file, not a directory") from None
+        blocking = next((p for p in reversed(path.parents) if p.is_file()), None)
+        if blocking: raise OutputError(f"{name}: cannot create '{path}': '{blocking}' is a file, not a directory") from None
+        raise OutputError(f"{name}: cannot write to '{path}' ({e.strerror or e})") from None
+    return path
 
 # %% ../nbs/00_config.ipynb #aa67a8c4
 def positive(v) -> str|None: return None if v > 0 else 'must be > 0'
 def non_negative(v) -> str|None: return None if v >= 0 else 'must be >= 0'
 def unit_interval(v) -> str|None: return None if 0 <= v <= 1 else 'must be in [0, 1]'
+def non_empty(v) -> str|None: return None if v.strip() else "must not be empty (use '.' for the current directory)"
+
+def between(lo: int, hi: int):
+    "A check that accepts `lo <= v <= hi`."
+    def check(v): return None if lo <= v <= hi else f'must be between {lo} and {hi}'
+    return check
 
 def one_of(*choices):
     "A check that accepts only `choices`."
@@ -47,11 +86,11 @@ class DataConfig:
     dataset: str = option('sample', one_of('sample', 'imagefolder', 'imagenette'), 'where the images come from')
     root: str = option('', help="image folder (imagefolder) or download directory (imagenette)")
     val_root: str = option('', help="labelled folder for kNN evaluation; default: root's val/ if it exists")
-    batch_size: int = option(64, positive, 'images per step and per process')
-    num_workers: int = option(4, non_negative, 'DataLoader worker processes')
-    global_crop_size: int = option(224, positive, 'side of the 2 global views, px')
-    local_crop_size: int = option(96, positive, 'side of the local views, px')
-    num_local_crops: int = option(8, non_negative, 'number of local views')
+    batch_size: int = option(64, between(1, 65536), 'images per step and per process')
+    num_workers: int = option(4, between(0, 256), 'DataLoader worker processes')
+    global_crop_size: int = option(224, between(1, 1024), 'side of the 2 global views, px')
+    local_crop_size: int = option(96, between(1, 1024), 'side of the local views, px')
+    num_local_crops: int = option(8, between(0, 64), 'number of local views')
     global_crops_scale: tuple[float, float] = option((0.4, 1.0), scale_range, 'area fraction of the global crops')
     local_crops_scale: tuple[float, float] = option((0.05, 0.4), scale_range, 'area fraction of the local crops')
     skip_bad_images: bool = option(False, help='skip (and count) unreadable images instead of failing')
@@ -63,9 +102,9 @@ class ModelConfig:
     backbone: str = option('vit_small', one_of('resnet18', 'resnet34', 'resnet50', 'vit_tiny', 'vit_small', 'vit_base'),
                            'feature extractor')
     patch_size: int = option(16, one_of(8, 14, 16), 'ViT patch size, px')
-    out_dim: int = option(65536, positive, 'dimension K of the head output')
-    hidden_dim: int = option(2048, positive, 'width of the head MLP')
-    bottleneck_dim: int = option(256, positive, 'dimension before the last layer')
+    out_dim: int = option(65536, between(1, 1_048_576), 'dimension K of the head output')
+    hidden_dim: int = option(2048, between(1, 65536), 'width of the head MLP')
+    bottleneck_dim: int = option(256, between(1, 65536), 'dimension before the last layer')
     norm_last_layer: bool = option(True, help='fix the norm of the last layer weights to 1')
     use_bn_in_head: bool = option(False, help='BatchNorm in the head MLP')
     drop_path_rate: float = option(0.1, unit_interval, 'stochastic depth of the student ViT')
@@ -80,7 +119,7 @@ class LossConfig:
     student_temp: float = option(0.1, positive, 'student softmax temperature')
     teacher_temp: float = option(0.04, positive, 'teacher temperature after warm-up')
     warmup_teacher_temp: float = option(0.04, positive, 'teacher temperature at epoch 0')
-    warmup_teacher_temp_epochs: int = option(0, non_negative, 'epochs of linear teacher temperature warm-up')
+    warmup_teacher_temp_epochs: int = option(0, between(0, 10_000), 'epochs of linear teacher temperature warm-up')
     center_momentum: float = option(0.9, unit_interval, 'EMA momentum of the center')
 
 # %% ../nbs/00_config.ipynb #e3b67c11
@@ -90,36 +129,36 @@ class OptimConfig:
     optimizer: str = option('adamw', one_of('adamw', 'sgd'), 'AdamW (ViTs) or SGD (ResNets)')
     lr: float = option(0.0005, positive, 'peak learning rate for a batch of 256 (scaled linearly)')
     min_lr: float = option(1e-6, non_negative, 'learning rate at the end of the cosine')
-    warmup_epochs: int = option(10, non_negative, 'epochs of linear learning-rate warm-up')
+    warmup_epochs: int = option(10, between(0, 10_000), 'epochs of linear learning-rate warm-up')
     weight_decay: float = option(0.04, non_negative, 'weight decay at the start')
     weight_decay_end: float = option(0.4, non_negative, 'weight decay at the end (cosine)')
     momentum_teacher: float = option(0.996, unit_interval, 'teacher EMA momentum at the start (cosine to 1)')
     clip_grad: float = option(3.0, non_negative, 'max gradient norm per parameter; 0 disables')
-    freeze_last_layer: int = option(1, non_negative, 'epochs during which the last head layer is frozen')
+    freeze_last_layer: int = option(1, between(0, 10_000), 'epochs during which the last head layer is frozen')
 
 # %% ../nbs/00_config.ipynb #1e97f553
 @dataclass
 class TrainConfig:
     "The run: length, place, seed and hardware."
-    epochs: int = option(100, positive, 'training epochs')
-    out_dir: str = option('runs/dino', help='run directory: config, history, plots, checkpoints')
-    seed: int = option(0, non_negative, 'random seed')
+    epochs: int = option(100, between(1, 10_000), 'training epochs')
+    out_dir: str = option('runs/dino', non_empty, 'run directory: config, history, plots, checkpoints')
+    seed: int = option(0, between(0, 2**32 - 1), 'random seed')
     device: str = option('auto', one_of('auto', 'cpu', 'cuda', 'mps'), 'auto: CUDA, else MPS, else CPU')
     precision: str = option('auto', one_of('auto', 'fp32', 'bf16', 'fp16'), 'auto: bf16 on CUDA, fp32 elsewhere')
-    eval_every: int = option(10, non_negative, 'kNN evaluation every N epochs; 0 disables')
-    checkpoint_every: int = option(20, non_negative, 'keep a numbered checkpoint every N epochs; 0: latest only')
+    eval_every: int = option(10, between(0, 10_000), 'kNN evaluation every N epochs; 0 disables')
+    checkpoint_every: int = option(20, between(0, 10_000), 'keep a numbered checkpoint every N epochs; 0: latest only')
     resume: bool = option(True, help='continue from the checkpoint in out_dir if there is one')
 
 # %% ../nbs/00_config.ipynb #3cc70ddd
 @dataclass
 class EvalConfig:
     "Evaluation on frozen features."
-    knn_k: int = option(20, positive, 'neighbours of the weighted kNN')
+    knn_k: int = option(20, between(1, 100_000), 'neighbours of the weighted kNN')
     knn_temperature: float = option(0.07, positive, 'temperature of the kNN vote weights')
-    resize_size: int = option(256, positive, 'eval transform: resize the shorter side to this')
-    crop_size: int = option(224, positive, 'eval transform: then center-crop to this')
-    batch_size: int = option(128, positive, 'images per batch for feature extraction')
-    linear_epochs: int = option(10, positive, 'epochs of the linear probe')
+    resize_size: int = option(256, between(1, 1024), 'eval transform: resize the shorter side to this')
+    crop_size: int = option(224, between(1, 1024), 'eval transform: then center-crop to this')
+    batch_size: int = option(128, between(1, 65536), 'images per batch for feature extraction')
+    linear_epochs: int = option(10, between(1, 10_000), 'epochs of the linear probe')
     linear_lr: float = option(1e-3, positive, 'learning rate of the linear probe (Adam)')
 
 # %% ../nbs/00_config.ipynb #519f985d
@@ -135,7 +174,10 @@ class DinoConfig:
 
     def validate(self) -> DinoConfig:
         "Raise `ConfigError` listing every invalid value; return `self` if all is well."
-        problems = _field_problems(self) + _cross_problems(self)
+        problems = _field_problems(self)
+        try: problems += _cross_problems(self)
+        except TypeError: pass   # a field of the wrong type, already reported
+        if len(problems) == 1: raise ConfigError(problems[0])
         if problems: raise ConfigError('invalid configuration:\n  ' + '\n  '.join(problems))
         return self
 
@@ -153,11 +195,11 @@ def _coerce(v, tp, path: str):
         if isinstance(v, str) and v.lower() in ('true', 'false'): return v.lower() == 'true'
         raise bad()
     if tp is float:
-        if isinstance(v, str):
-            try: return float(v)
-            except ValueError: raise bad() from None
-        if isinstance(v, (int, float)) and not isinstance(v, bool): return float(v)
-        raise bad()
+        try: x = float(v) if isinstance(v, (str, int, float)) and not isinstance(v, bool) else None
+        except (ValueError, OverflowError): x = None
+        if x is None: raise bad()
+        if not math.isfinite(x): raise ConfigError(f'{path}: must be a finite number, got {x}')
+        return x
     if tp is int:
         if isinstance(v, str) and v.strip().lstrip('-').isdigit(): return int(v)
         if isinstance(v, int) and not isinstance(v, bool): return v
@@ -170,11 +212,11 @@ def _coerce(v, tp, path: str):
 # %% ../nbs/00_config.ipynb #6604bb7e
 def _hints(cls) -> dict: return typing.get_type_hints(cls)
 
-def _unknown(key: str, valid) -> ConfigError:
-    "An error for an unknown `key`, suggesting the closest name in `valid`."
+def _unknown(key: str, valid, what: str='key') -> ConfigError:
+    "An error for an unknown `key` (or preset: `what`), suggesting the closest name in `valid`."
     close = difflib.get_close_matches(key, list(valid), n=1, cutoff=0.5)
     hint = f" (did you mean '{close[0]}'?)" if close else f" (valid: {', '.join(sorted(valid))})"
-    return ConfigError(f"unknown key '{key}'{hint}")
+    return ConfigError(f"unknown {what} '{key}'{hint}")
 
 # %% ../nbs/00_config.ipynb #3f84d87a
 def _from_dict(cls, d, prefix: str=''):
@@ -221,26 +263,42 @@ def _cross_problems(cfg: DinoConfig) -> list[str]:
         for k in ('global_crop_size', 'local_crop_size'):
             if getattr(d, k) % m.patch_size:
                 problems.append(f'data.{k}: {getattr(d, k)} is not a multiple of model.patch_size={m.patch_size}')
+    if d.num_local_crops and d.local_crop_size > d.global_crop_size:
+        problems.append(f'data.local_crop_size: {d.local_crop_size} is larger than data.global_crop_size={d.global_crop_size}; '
+                        'local views are the small ones')
+    if cfg.eval.crop_size > cfg.eval.resize_size:
+        problems.append(f'eval.crop_size: {cfg.eval.crop_size} is larger than eval.resize_size={cfg.eval.resize_size}, '
+                        'the image it is cropped from')
     if d.dataset == 'imagefolder' and not d.root: problems.append("data.root: required when data.dataset='imagefolder'")
     if cfg.optim.min_lr > cfg.optim.lr: problems.append('optim.min_lr: must be <= optim.lr')
     if m.use_bn_in_head and cfg.data.batch_size < 2: problems.append('data.batch_size: BatchNorm in the head needs >= 2')
     return problems
 
 # %% ../nbs/00_config.ipynb #b3777a49
+def _yaml_problem(e: yaml.YAMLError) -> str:
+    "A YAML error on one line: what is wrong and where."
+    mark = getattr(e, 'problem_mark', None)
+    return f"{getattr(e, 'problem', None) or e}" + (f' at line {mark.line + 1}, column {mark.column + 1}' if mark else '')
+
 def load_config(path: str|Path) -> DinoConfig:
     "Read and validate a YAML config file."
-    path = Path(path)
+    path = Path(path).expanduser()
+    if path.is_dir(): raise ConfigError(f"config file '{path}' is a directory, not a YAML file")
     if not path.is_file(): raise ConfigError(f"config file '{path}' does not exist")
-    try: d = yaml.safe_load(path.read_text())
-    except yaml.YAMLError as e: raise ConfigError(f"config file '{path}' is not valid YAML: {e}") from None
+    try: d = yaml.safe_load(path.read_text(encoding='utf-8'))
+    except UnicodeDecodeError as e: raise ConfigError(f"config file '{path}' is not UTF-8 text (byte {e.start}): save it as UTF-8") from None
+    except OSError as e: raise ConfigError(f"config file '{path}' cannot be read ({e.strerror or e})") from None
+    except yaml.YAMLError as e: raise ConfigError(f"config file '{path}' is not valid YAML: {_yaml_problem(e)}") from None
     try: return config_from_dict(d)
     except ConfigError as e: raise ConfigError(f"config file '{path}': {e}") from None
 
 def save_config(cfg: DinoConfig, path: str|Path) -> Path:
     "Write every value of `cfg` to a YAML file."
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False))
+    except OSError as e: raise OutputError(f"cannot write config file '{path}' ({e.strerror or e})") from None
     return path
 
 # %% ../nbs/00_config.ipynb #463d90a0
@@ -266,14 +324,17 @@ def list_presets() -> list[str]:
 
 def load_preset(name: str) -> DinoConfig:
     "The preset called `name`."
-    if name not in list_presets(): raise _unknown(name, list_presets())
+    if name not in list_presets(): raise _unknown(name, list_presets(), 'preset')
     return load_config(PRESETS_DIR/f'{name}.yaml')
 
 # %% ../nbs/00_config.ipynb #83875419
 def get_config(config: str|Path|None=None, overrides: typing.Iterable[str]=()) -> DinoConfig:
     "Config from a preset name or YAML path (default: quickstart) with overrides applied."
-    config = config or 'quickstart'
-    cfg = load_preset(str(config)) if str(config) in list_presets() else load_config(config)
+    config = str(config or 'quickstart')
+    if config in list_presets(): cfg = load_preset(config)
+    elif Path(config).name == config and not Path(config).suffix and not Path(config).exists():
+        raise _unknown(config, list_presets(), 'preset')
+    else: cfg = load_config(config)
     return apply_overrides(cfg, overrides)
 
 # %% ../nbs/00_config.ipynb #d0f98f77

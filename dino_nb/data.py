@@ -4,42 +4,51 @@
 
 # %% ../nbs/01_data.ipynb #a1efa710
 from __future__ import annotations
-import os, warnings
+import os, re, warnings
 from pathlib import Path
 import numpy as np
 import torch
 from PIL import ExifTags, Image, ImageFilter, ImageOps
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
-from .config import ConfigError, DinoConfig
+from .config import ConfigError, DinoConfig, DinoError
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'IMG_EXTENSIONS', 'SAMPLE_DIR', 'BadImageError', 'load_rgb', 'RandomGaussianBlur',
-           'ToNormalizedTensor', 'denormalize', 'flip_and_color_jitter', 'DINOTransform', 'eval_transform',
-           'eval_transform_from_config', 'ImageDataset', 'collate_multi_crop', 'imagenette', 'get_dataset']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'IMG_EXTENSIONS', 'SAMPLE_DIR', 'BadImageError', 'DatasetError', 'load_rgb',
+           'RandomGaussianBlur', 'ToNormalizedTensor', 'denormalize', 'flip_and_color_jitter', 'DINOTransform',
+           'eval_transform', 'eval_transform_from_config', 'ImageDataset', 'collate_multi_crop', 'imagenette',
+           'get_dataset']
 
 # %% ../nbs/01_data.ipynb #36d652f5
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
-IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp')
+IMG_EXTENSIONS = ('.jpg', '.jpeg', '.jfif', '.png', '.gif', '.ppm', '.pgm', '.pbm', '.bmp', '.tif', '.tiff', '.webp')
 SAMPLE_DIR = Path(__file__).parent/'sample' if '__file__' in globals() else Path('../dino_nb/sample')
 
 # %% ../nbs/01_data.ipynb #d2eff28d
-class BadImageError(ValueError):
+class BadImageError(DinoError, ValueError):
     "An image file that cannot be read; the message names the file."
     def __init__(self, path, reason: str=''):
-        self.path, self.reason = Path(path), reason
-        # With one argument the text is the whole message: that is how a DataLoader worker re-raises it.
         super().__init__(f"cannot read image '{path}': {reason}" if reason else str(path))
+        # With one argument the text is the whole message: that is how a DataLoader worker re-raises it.
+        found = re.fullmatch(r"cannot read image '(.*?)': (.*)", str(self), re.S)
+        self.path, self.reason = (Path(found[1]), found[2]) if found else (Path(path), reason)
+
+class DatasetError(DinoError, FileNotFoundError):
+    "Images that cannot be found: a missing or empty folder, a file where a folder should be, a failed download."
 
 # %% ../nbs/01_data.ipynb #f48fcd31
 def _to_rgb(im: Image.Image) -> Image.Image:
-    "8-bit RGB version of `im`; transparency composited on white, 16-bit scaled to 8-bit."
+    "8-bit RGB version of `im`; transparency composited on white, 16-bit scaled to 8-bit, floats from [0, 1] or [0, 255]."
     if im.mode in ('RGBA', 'LA', 'PA', 'RGBa', 'La') or 'transparency' in im.info:
         rgba = im.convert('RGBA')
         return Image.alpha_composite(Image.new('RGBA', im.size, (255, 255, 255, 255)), rgba).convert('RGB')
     if im.mode.startswith('I;16') or im.mode == 'I':
         return Image.fromarray((np.asarray(im, dtype=np.int64) >> 8).clip(0, 255).astype(np.uint8)).convert('RGB')
+    if im.mode == 'F':
+        x = np.nan_to_num(np.asarray(im, dtype=np.float64))
+        x = x * 255 if x.size and x.max() <= 1 else x
+        return Image.fromarray(x.round().clip(0, 255).astype(np.uint8)).convert('RGB')
     return im if im.mode == 'RGB' else im.convert('RGB')
 
 def load_rgb(path: str|Path) -> Image.Image:
@@ -88,10 +97,22 @@ def _random_crop(size: int, scale: tuple[float, float]) -> v2.RandomResizedCrop:
     return v2.RandomResizedCrop(size, scale=tuple(scale), interpolation=v2.InterpolationMode.BICUBIC)
 
 # %% ../nbs/01_data.ipynb #f834d27e
+def _check_views(global_crop_size, local_crop_size, num_local_crops, global_crops_scale, local_crops_scale) -> None:
+    "Raise a `ValueError` naming the first argument of `DINOTransform` that cannot make views."
+    def count(v): return isinstance(v, int) and not isinstance(v, bool)
+    for name, v, least in (('global_crop_size', global_crop_size, 1), ('local_crop_size', local_crop_size, 1),
+                           ('num_local_crops', num_local_crops, 0)):
+        if not count(v) or v < least: raise ValueError(f"{name} must be an integer {'>= 0' if least == 0 else '> 0'}, got {v!r}")
+    for name, scale in (('global_crops_scale', global_crops_scale), ('local_crops_scale', local_crops_scale)):
+        lo, hi = scale if isinstance(scale, (tuple, list)) and len(scale) == 2 else (None, None)
+        if not (isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and 0 < lo <= hi <= 1):
+            raise ValueError(f'{name} must be (min, max) with 0 < min <= max <= 1, got {scale!r}')
+
 class DINOTransform:
     "Multi-crop augmentation: a PIL image -> [global view 1, global view 2, local view 1, ..., local view N]."
     def __init__(self, global_crop_size: int, local_crop_size: int, num_local_crops: int,
                  global_crops_scale: tuple[float, float], local_crops_scale: tuple[float, float]):
+        _check_views(global_crop_size, local_crop_size, num_local_crops, global_crops_scale, local_crops_scale)
         self.global_crop_size, self.local_crop_size, self.num_local_crops = global_crop_size, local_crop_size, num_local_crops
         self.global_crops_scale, self.local_crops_scale = tuple(global_crops_scale), tuple(local_crops_scale)
         colour, normalize = flip_and_color_jitter(), ToNormalizedTensor()
@@ -109,6 +130,8 @@ class DINOTransform:
         return cls(d.global_crop_size, d.local_crop_size, d.num_local_crops, d.global_crops_scale, d.local_crops_scale)
 
     def __call__(self, img: Image.Image) -> list[torch.Tensor]:
+        if not isinstance(img, Image.Image):
+            raise TypeError(f'DINOTransform takes a PIL image (read files with load_rgb), got a {type(img).__name__}')
         img = img if img.mode == 'RGB' else img.convert('RGB')
         return [self.global_transform1(img), self.global_transform2(img)] + [self.local_transform(img) for _ in range(self.num_local_crops)]
 
@@ -128,27 +151,37 @@ def eval_transform_from_config(cfg: DinoConfig) -> v2.Compose:
 # %% ../nbs/01_data.ipynb #c1660286
 def _is_image(name: str) -> bool: return not name.startswith('.') and name.lower().endswith(IMG_EXTENSIONS)
 
-def _images_under(folder: Path) -> list[Path]:
-    "Image files in `folder` and its subfolders, sorted, hidden ones excluded."
+def _images_under(folder: Path, ignored: list) -> list[Path]:
+    "Image files in `folder` and its subfolders, sorted, hidden ones excluded; other visible files go to `ignored`."
     found = []
     for d, dirs, files in os.walk(folder, followlinks=True):
         dirs[:] = sorted(x for x in dirs if not x.startswith('.'))
         found += [Path(d)/f for f in sorted(files) if _is_image(f)]
+        ignored += [Path(d)/f for f in files if not f.startswith('.') and not _is_image(f)]
     return found
+
+def _warn_ignored(root: Path, ignored: list[Path]) -> None:
+    "Say how many files under `root` were left out for their extension, and which extensions."
+    if not ignored: return
+    kinds = sorted({p.suffix.lower() or p.name for p in ignored})
+    warnings.warn(f"ignoring {len(ignored)} files in '{root}' that are not images by their extension "
+                  f"({', '.join(kinds[:8])}{', ...' if len(kinds) > 8 else ''}); images are {', '.join(IMG_EXTENSIONS)}")
 
 # %% ../nbs/01_data.ipynb #3347f8d4
 def _folder_samples(root: Path) -> tuple[list[tuple[Path, int]], list[str]]:
     "(path, label) pairs and class names of an ImageFolder tree or a flat folder of images."
-    if not root.exists(): raise FileNotFoundError(f"image folder '{root}' does not exist")
-    if not root.is_dir(): raise NotADirectoryError(f"'{root}' is a file, not a folder of images")
-    loose = sorted(p for p in root.iterdir() if p.is_file() and _is_image(p.name))
-    per_class = {d.name: _images_under(d) for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith('.')}
+    if not root.exists(): raise DatasetError(f"image folder '{root}' does not exist")
+    if not root.is_dir(): raise DatasetError(f"'{root}' is a file, not a folder of images")
+    files = [p for p in root.iterdir() if p.is_file() and not p.name.startswith('.')]
+    loose, ignored = sorted(p for p in files if _is_image(p.name)), [p for p in files if not _is_image(p.name)]
+    per_class = {d.name: _images_under(d, ignored) for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith('.')}
+    _warn_ignored(root, ignored)
     if not any(per_class.values()):
-        if not loose: raise FileNotFoundError(f"no images found in '{root}' or its subfolders (looked for {', '.join(IMG_EXTENSIONS)})")
+        if not loose: raise DatasetError(f"no images found in '{root}' or its subfolders (looked for {', '.join(IMG_EXTENSIONS)})")
         return [(p, 0) for p in loose], [root.name]
     empty = [c for c, files in per_class.items() if not files]
-    if empty: raise FileNotFoundError(f"class folder(s) {', '.join(repr(str(root/c)) for c in empty)} contain no images "
-                                      f"(looked for {', '.join(IMG_EXTENSIONS)})")
+    if empty: raise DatasetError(f"class folder(s) {', '.join(repr(str(root/c)) for c in empty)} contain no images "
+                                 f"(looked for {', '.join(IMG_EXTENSIONS)})")
     if loose: warnings.warn(f"ignoring {len(loose)} images directly in '{root}': it has class subfolders")
     classes = list(per_class)
     return [(p, y) for y, c in enumerate(classes) for p in per_class[c]], classes
@@ -184,7 +217,7 @@ class ImageDataset(Dataset):
                 if not self.skip_bad_images: raise
                 self.bad_images.add(path)
                 warnings.warn(f'skipping unreadable image: {e}')
-        raise RuntimeError(f'none of the {n} images of the dataset can be read')
+        raise DatasetError(f'none of the {n} images of the dataset can be read')
 
     def drop_bad_images(self) -> list[Path]:
         "Read every image once; remove the unreadable ones (counted in `skipped`) and return their paths."
@@ -223,12 +256,15 @@ def _imagefolder_root(cfg: DinoConfig, split: str) -> Path:
 def imagenette(root: str|Path, split: str='train', transform=None, skip_bad_images: bool=False) -> ImageDataset:
     "Imagenette (160 px) from torchvision, downloaded into `root` if it is not there yet."
     from torchvision.datasets import Imagenette
+    root = Path(root)
+    if root.exists() and not root.is_dir(): raise DatasetError(f"data.root: '{root}' is a file, not a directory to download Imagenette into")
     try: tv = Imagenette(root, split=split, size='160px')
     except RuntimeError:
         try: tv = Imagenette(root, split=split, size='160px', download=True)
         except Exception as e:
-            raise RuntimeError(f"could not download Imagenette into '{root}' ({e}); download and extract imagenette2-160.tgz "
-                               "there yourself, or point data.dataset=imagefolder at a local copy") from e
+            reason = (str(e).strip().splitlines() or [''])[0]
+            raise DatasetError(f"could not download Imagenette into '{root}' ({type(e).__name__}: {reason}); download and extract "
+                               "imagenette2-160.tgz there yourself, or point data.dataset=imagefolder at a local copy") from None
     return ImageDataset(tv._samples, [names[0] for names in tv.classes], transform, skip_bad_images)  # _samples: its (path, label) list
 
 # %% ../nbs/01_data.ipynb #bfbb94fd

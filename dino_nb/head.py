@@ -52,6 +52,14 @@ def group_by_resolution(views: list[torch.Tensor]) -> list[list[torch.Tensor]]:
     return [list(run) for _, run in itertools.groupby(views, key=lambda v: tuple(v.shape[-2:]))]
 
 # %% ../nbs/03_head.ipynb #6198c984
+def _check_views(views: list) -> None:
+    "Raise a `TypeError` or `ValueError` saying why `views` is not a list of image batches of one batch size."
+    if not views: raise ValueError('DinoModel needs at least one view: got an empty list')
+    if not all(isinstance(v, torch.Tensor) and v.ndim == 4 for v in views):
+        raise TypeError(f'every view must be a (B, 3, H, W) tensor, got {[tuple(v.shape) if isinstance(v, torch.Tensor) else type(v).__name__ for v in views]}')
+    sizes = [len(v) for v in views]
+    if len(set(sizes)) > 1: raise ValueError(f'every view must hold the same B images, got batch sizes {sizes}')
+
 class DinoModel(nn.Module):
     "A backbone and a projection head; the backbone runs once per resolution on a list of views."
     def __init__(self, backbone: nn.Module, projection_head: nn.Module):
@@ -60,7 +68,8 @@ class DinoModel(nn.Module):
 
     def forward(self, views: list[torch.Tensor]|torch.Tensor, return_backbone_features: bool=False):
         "Projections (n_views*B, out_dim), view-major; with `return_backbone_features`, (features, projections)."
-        if isinstance(views, torch.Tensor): views = [views]
+        views = [views] if isinstance(views, torch.Tensor) else list(views)
+        _check_views(views)
         features = torch.cat([self.backbone(torch.cat(run)) for run in group_by_resolution(list(views))])
         projections = self.head(features)
         return (features, projections) if return_backbone_features else projections

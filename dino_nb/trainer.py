@@ -15,7 +15,7 @@ import torch.distributed as dist
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
-from .config import DinoConfig, get_config
+from .config import ConfigError, DinoConfig, DinoError, get_config
 from .data import DINOTransform, collate_multi_crop, get_dataset
 from .head import DinoModel, param_groups, cancel_last_layer_gradients
 from .loss import DinoLoss
@@ -78,7 +78,9 @@ def resolve_device(name: str='auto') -> torch.device:
         if torch.cuda.is_available(): name = 'cuda'
         elif getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available(): name = 'mps'
         else: name = 'cpu'
-    if name == 'cuda' and not torch.cuda.is_available(): raise RuntimeError("train.device='cuda' but CUDA is not available")
+    if name == 'cuda' and not torch.cuda.is_available(): raise ConfigError("train.device='cuda' but CUDA is not available: use train.device=auto or cpu")
+    if name == 'mps' and not (getattr(torch.backends, 'mps', None) and torch.backends.mps.is_available()):
+        raise ConfigError("train.device='mps' but MPS (Apple silicon) is not available: use train.device=auto or cpu")
     if name == 'cuda' and dist.is_available() and dist.is_initialized(): return torch.device('cuda', int(os.environ.get('LOCAL_RANK', 0)))
     return torch.device(name)
 
@@ -146,7 +148,7 @@ def plot_history(history: History, out_dim: int|None=None, path: str|Path|None=N
     return fig
 
 # %% ../nbs/05_trainer.ipynb #e009eea4
-class NonFiniteLossError(RuntimeError):
+class NonFiniteLossError(DinoError, RuntimeError):
     "The loss became NaN or infinite: training cannot continue."
 
 class TrainingInterrupted(Exception):
@@ -178,7 +180,7 @@ class DinoTrainer:
                                  pin_memory=self.device.type == 'cuda', generator=torch.Generator())
         self.iters_per_epoch = len(self.sampler) // cfg.data.batch_size
         if self.iters_per_epoch == 0:
-            raise ValueError(f'data.batch_size={cfg.data.batch_size} is larger than the {len(self.sampler)} images per process')
+            raise ConfigError(f'data.batch_size={cfg.data.batch_size} is larger than the {len(self.sampler)} images per process')
         self.schedules = Schedules.from_config(cfg, self.iters_per_epoch, self.world_size)
         self.optimizer = build_optimizer(cfg, self.student)
         self.precision = resolve_precision(cfg.train.precision, self.device)
@@ -203,7 +205,7 @@ class DinoTrainer:
 # %% ../nbs/05_trainer.ipynb #a8d43482
 def _set_schedules(self: DinoTrainer) -> float:
     "Apply this iteration's lr and weight decay to the optimizer; return the teacher momentum."
-    i = min(self.step, len(self.schedules.lr) - 1)
+    i = min(self.epoch * self.iters_per_epoch + self.batch, len(self.schedules.lr) - 1)   # where the run is
     for k, group in enumerate(self.optimizer.param_groups):
         group['lr'] = float(self.schedules.lr[i])
         if k == 0: group['weight_decay'] = float(self.schedules.weight_decay[i])
@@ -275,9 +277,11 @@ DinoTrainer.run_evaluation = run_evaluation
 
 # %% ../nbs/05_trainer.ipynb #2be1213e
 @contextlib.contextmanager
-def _stop_on_signals(trainer: DinoTrainer):
-    "While active, SIGINT and SIGTERM ask `trainer` to stop after its current step."
-    def handler(signum, frame): trainer.stop_requested = True
+def _stop_on_signals(trainer: DinoTrainer, at_once: bool=False):
+    "While active, SIGINT and SIGTERM ask `trainer` to stop after its current step (`at_once`: raise `TrainingInterrupted` now)."
+    def handler(signum, frame):
+        trainer.stop_requested = True
+        if at_once: raise TrainingInterrupted(f'stopped at epoch {trainer.epoch}, step {trainer.step}, during the evaluation')
     installed = {}
     try:
         for s in (signal.SIGINT, signal.SIGTERM):
@@ -287,14 +291,22 @@ def _stop_on_signals(trainer: DinoTrainer):
     finally:
         for s, old in installed.items(): signal.signal(s, old)
 
+def _evaluate(trainer: DinoTrainer, callbacks: list) -> None:
+    "`run_evaluation`, which a signal stops at once; the callbacks then save the run, and `TrainingInterrupted` is raised."
+    try:
+        with _stop_on_signals(trainer, at_once=True): trainer.run_evaluation()
+    except TrainingInterrupted:
+        for cb in callbacks: cb(trainer)
+        raise
+
 # %% ../nbs/05_trainer.ipynb #9fb3048c
 def fit(self: DinoTrainer, callbacks: Iterable[Callable[[DinoTrainer], None]]=()) -> History:
     "Train until `train.epochs`, evaluating every `train.eval_every` epochs; `callbacks(trainer)` after each epoch."
     cfg, callbacks = self.cfg, list(callbacks)
     every = cfg.train.eval_every
-    if every and self.step == 0 and not any(r['epoch'] == 0 for r in self.history.epochs):
-        self.run_evaluation()   # the random-initialization baseline
     with _stop_on_signals(self):
+        if every and self.step == 0 and not any(r['epoch'] == 0 for r in self.history.epochs):
+            _evaluate(self, callbacks)   # the random-initialization baseline
         for _ in tqdm(range(self.epoch, cfg.train.epochs), desc='epochs', disable=not self.progress,
                       initial=self.epoch, total=cfg.train.epochs):
             mean_loss = self.train_one_epoch()
@@ -303,7 +315,7 @@ def fit(self: DinoTrainer, callbacks: Iterable[Callable[[DinoTrainer], None]]=()
                 raise TrainingInterrupted(f'stopped at epoch {self.epoch}, step {self.step}')
             self.epoch, self.batch = self.epoch + 1, 0
             if self.rank == 0: self.history.log_epoch(epoch=self.epoch, loss=mean_loss)
-            if every and (self.epoch % every == 0 or self.epoch == cfg.train.epochs): self.run_evaluation()
+            if every and (self.epoch % every == 0 or self.epoch == cfg.train.epochs): _evaluate(self, callbacks)
             for cb in callbacks: cb(self)
     return self.history
 
