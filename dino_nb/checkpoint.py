@@ -8,6 +8,7 @@ import io, json, os, pickle, random, zipfile
 from pathlib import Path
 import numpy as np
 import torch
+import torch.distributed as dist
 from torch import nn
 from safetensors.torch import save_file
 from .config import DinoConfig, config_from_dict, config_to_dict
@@ -16,11 +17,12 @@ from .head import DinoModel
 from .trainer import DinoTrainer, History
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'ARCH_KEYS', 'CheckpointError', 'rng_state', 'set_rng_state', 'atomic_save', 'checkpoint_state',
-           'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'teacher_from_checkpoint', 'export_backbone']
+__all__ = ['FORMAT_VERSION', 'ARCH_KEYS', 'CheckpointError', 'rng_state', 'all_rng_states', 'set_rng_state', 'atomic_save',
+           'checkpoint_state', 'save_checkpoint', 'read_checkpoint', 'load_checkpoint', 'teacher_from_checkpoint',
+           'export_backbone']
 
 # %% ../nbs/06_checkpoints.ipynb #d74edf13
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 class CheckpointError(RuntimeError):
     "A checkpoint that cannot be used: missing, truncated, corrupt, foreign, or of another architecture."
@@ -33,6 +35,13 @@ def rng_state() -> dict:
              'torch': torch.get_rng_state()}
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
     return state
+
+def all_rng_states() -> list[dict]:
+    "`rng_state()` of every process, in rank order, on every process (one all-gather under torchrun)."
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1: return [rng_state()]
+    states = [None] * dist.get_world_size()
+    dist.all_gather_object(states, rng_state())
+    return states
 
 def set_rng_state(state: dict) -> None:
     "Restore the generators saved by `rng_state`."
@@ -69,11 +78,13 @@ def checkpoint_state(trainer: DinoTrainer) -> dict:
             'student': trainer.student_without_ddp.state_dict(), 'teacher': trainer.teacher.state_dict(),
             'optimizer': trainer.optimizer.state_dict(), 'scaler': trainer.scaler.state_dict(),
             'loss': trainer.loss_fn.state_dict(), 'config': config_to_dict(trainer.cfg),
-            'history': trainer.history.state_dict(), 'rng': rng_state()}
+            'history': trainer.history.state_dict(), 'rng': all_rng_states()}
 
 def save_checkpoint(trainer: DinoTrainer, path: str|Path) -> Path:
-    "Write the full state of `trainer` to `path`, atomically."
-    return atomic_save(checkpoint_state(trainer), path)
+    "Write the full state of `trainer` to `path`, atomically; under torchrun every process calls it and process 0 writes."
+    state = checkpoint_state(trainer)
+    if trainer.rank == 0: atomic_save(state, path)
+    return Path(path)
 
 # %% ../nbs/06_checkpoints.ipynb #11d4eda4
 def read_checkpoint(path: str|Path) -> dict:
@@ -116,7 +127,8 @@ def load_checkpoint(path: str|Path, trainer: DinoTrainer) -> DinoTrainer:
         raise CheckpointError(f"checkpoint '{path}' does not fit this model: {str(e).splitlines()[0]}") from None
     trainer.epoch, trainer.step, trainer.batch = state['epoch'], state['step'], state['batch']
     trainer.history = History(**state['history'])
-    set_rng_state(state['rng'])
+    states = state['rng'] if isinstance(state['rng'], list) else [state['rng']]   # format 1 saved one process's
+    set_rng_state(states[trainer.rank % len(states)])
     return trainer
 
 # %% ../nbs/06_checkpoints.ipynb #bef107d2
