@@ -9,6 +9,7 @@ from typing import Callable
 from pathlib import Path
 import numpy as np
 import torch
+import torch.distributed as dist
 from torch import nn
 from safetensors.torch import save_file
 from transformers import ViTModel
@@ -18,12 +19,12 @@ from .head import DinoModel
 from .trainer import DinoTrainer, History
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'ARCH_KEYS', 'EXPORT_FILES', 'CheckpointError', 'rng_state', 'set_rng_state', 'atomic_save',
-           'checkpoint_state', 'save_checkpoint', 'checkpoint_file', 'read_checkpoint', 'config_changes',
+__all__ = ['FORMAT_VERSION', 'ARCH_KEYS', 'EXPORT_FILES', 'CheckpointError', 'rng_state', 'all_rng_states', 'set_rng_state',
+           'atomic_save', 'checkpoint_state', 'save_checkpoint', 'checkpoint_file', 'read_checkpoint', 'config_changes',
            'load_checkpoint', 'teacher_from_checkpoint', 'export_backbone']
 
 # %% ../nbs/06_checkpoints.ipynb #d74edf13
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 class CheckpointError(DinoError, RuntimeError):
     "A checkpoint that cannot be used (missing, truncated, corrupt, foreign, of another architecture), or an export that cannot be written."
@@ -36,6 +37,13 @@ def rng_state() -> dict:
              'torch': torch.get_rng_state()}
     if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
     return state
+
+def all_rng_states() -> list[dict]:
+    "`rng_state()` of every process, in rank order, on every process (one all-gather under torchrun)."
+    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1: return [rng_state()]
+    states = [None] * dist.get_world_size()
+    dist.all_gather_object(states, rng_state())
+    return states
 
 def set_rng_state(state: dict) -> None:
     "Restore the generators saved by `rng_state`."
@@ -73,11 +81,13 @@ def checkpoint_state(trainer: DinoTrainer) -> dict:
             'student': trainer.student_without_ddp.state_dict(), 'teacher': trainer.teacher.state_dict(),
             'optimizer': trainer.optimizer.state_dict(), 'scaler': trainer.scaler.state_dict(),
             'loss': trainer.loss_fn.state_dict(), 'config': config_to_dict(trainer.cfg),
-            'history': trainer.history.state_dict(), 'rng': rng_state()}
+            'history': trainer.history.state_dict(), 'rng': all_rng_states()}
 
 def save_checkpoint(trainer: DinoTrainer, path: str|Path) -> Path:
-    "Write the full state of `trainer` to `path`, atomically."
-    return atomic_save(checkpoint_state(trainer), path)
+    "Write the full state of `trainer` to `path`, atomically; under torchrun every process calls it and process 0 writes."
+    state = checkpoint_state(trainer)
+    if trainer.rank == 0: atomic_save(state, path)
+    return Path(path)
 
 # %% ../nbs/06_checkpoints.ipynb #11d4eda4
 def checkpoint_file(path: str|Path) -> Path:
@@ -166,7 +176,8 @@ def load_checkpoint(path: str|Path, trainer: DinoTrainer, log: Callable[[str], N
         trainer.optimizer.load_state_dict(state['optimizer'])
         trainer.scaler.load_state_dict(state['scaler'])
         trainer.history = History(**state['history'])
-        set_rng_state(state['rng'])
+        states = state['rng'] if isinstance(state['rng'], list) else [state['rng']]   # format 1 saved one process's
+        set_rng_state(states[trainer.rank % len(states)])
     except (RuntimeError, KeyError, ValueError, TypeError) as e:
         raise CheckpointError(f"checkpoint '{path}' does not fit this model: {(str(e).strip().splitlines() or [type(e).__name__])[0]}") from None
     trainer.epoch, trainer.step, trainer.batch = state['epoch'], state['step'], state['batch']

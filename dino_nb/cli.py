@@ -18,10 +18,10 @@ __all__ = ['RUN_FILES', 'save_run', 'train', 'summary', 'evaluate_checkpoint', '
 
 # %% ../nbs/09_cli.ipynb #d7f2fb0f
 def save_run(trainer: DinoTrainer, out_dir: str|Path) -> None:
-    "Write checkpoint, history and plots of `trainer` to `out_dir` (rank 0 only)."
-    if not is_main_process(): return
+    "Write checkpoint, history and plots of `trainer` to `out_dir`: every process calls it, process 0 writes."
     out, every = Path(out_dir), trainer.cfg.train.checkpoint_every
     save_checkpoint(trainer, out/'checkpoint.pt')
+    if not is_main_process(): return
     if every and trainer.epoch % every == 0 and trainer.batch == 0:
         shutil.copyfile(out/'checkpoint.pt', out/f'checkpoint-{trainer.epoch:04d}.pt')
     trainer.history.save(out/'history.json')
@@ -43,10 +43,10 @@ def _set_aside(out: Path) -> Path|None:
 # %% ../nbs/09_cli.ipynb #f84c237d
 def train(cfg: DinoConfig, fresh: bool=False, progress: bool=True, log=print) -> DinoTrainer:
     "Train DINO as `cfg` says, resuming from `train.out_dir` unless `fresh`; return the trainer."
-    rank, _ = init_distributed()
+    rank, _ = init_distributed(cfg.train.dist_timeout_minutes)
     out, device = Path(cfg.train.out_dir).expanduser(), resolve_device(cfg.train.device)
     if rank == 0: writable_dir(out, 'train.out_dir')
-    evaluate = KNNEvaluator.from_config(cfg, device, progress) if cfg.train.eval_every and rank == 0 else None
+    evaluate = KNNEvaluator.from_config(cfg, device, progress and rank == 0) if cfg.train.eval_every else None
     trainer = DinoTrainer.from_config(cfg, evaluate=evaluate, progress=progress)
     ckpt = out/'checkpoint.pt'
     if ckpt.exists() and cfg.train.resume and not fresh:

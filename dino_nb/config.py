@@ -94,6 +94,9 @@ class DataConfig:
     global_crops_scale: tuple[float, float] = option((0.4, 1.0), scale_range, 'area fraction of the global crops')
     local_crops_scale: tuple[float, float] = option((0.05, 0.4), scale_range, 'area fraction of the local crops')
     skip_bad_images: bool = option(False, help='skip (and count) unreadable images instead of failing')
+    augment_on: str = option('auto', one_of('auto', 'cpu', 'device'),
+                             'where the views are made: CPU workers (PIL) or the training device; auto: device on CUDA')
+    decode_size: int = option(448, between(16, 4096), 'device augmentation: longer side of the images the workers send, px')
 
 # %% ../nbs/00_config.ipynb #74e98da4
 @dataclass
@@ -126,7 +129,7 @@ class LossConfig:
 @dataclass
 class OptimConfig:
     "Optimizer and the schedules."
-    optimizer: str = option('adamw', one_of('adamw', 'sgd'), 'AdamW (ViTs) or SGD (ResNets)')
+    optimizer: str = option('adamw', one_of('adamw', 'sgd', 'lars'), 'AdamW (ViTs), SGD (ResNets) or LARS (large batches)')
     lr: float = option(0.0005, positive, 'peak learning rate for a batch of 256 (scaled linearly)')
     min_lr: float = option(1e-6, non_negative, 'learning rate at the end of the cosine')
     warmup_epochs: int = option(10, between(0, 10_000), 'epochs of linear learning-rate warm-up')
@@ -148,6 +151,11 @@ class TrainConfig:
     eval_every: int = option(10, between(0, 10_000), 'kNN evaluation every N epochs; 0 disables')
     checkpoint_every: int = option(20, between(0, 10_000), 'keep a numbered checkpoint every N epochs; 0: latest only')
     resume: bool = option(True, help='continue from the checkpoint in out_dir if there is one')
+    log_every: int = option(10, between(1, 100_000), 'steps between two reads of the training statistics from the device')
+    channels_last: bool = option(True, help='ResNets: channels-last memory layout (faster convolutions)')
+    compile: bool = option(False, help='torch.compile the student and the teacher')
+    sync_bn: bool = option(True, help='several processes: BatchNorm statistics over the global batch')
+    dist_timeout_minutes: float = option(30., between(0.1, 10_000), 'several processes: how long a process waits for the others')
 
 # %% ../nbs/00_config.ipynb #3cc70ddd
 @dataclass

@@ -5,30 +5,49 @@
 # %% ../nbs/08_evaluation.ipynb #628678d9
 from __future__ import annotations
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Subset
 from tqdm.auto import tqdm
 from .config import DinoConfig, get_config
 from .data import eval_transform_from_config, get_dataset
 
 # %% auto #0
-__all__ = ['extract_features', 'knn_classify', 'knn_accuracy', 'linear_probe', 'KNNEvaluator']
+__all__ = ['gather_shards', 'extract_features', 'knn_classify', 'knn_accuracy', 'linear_probe', 'KNNEvaluator']
 
 # %% ../nbs/08_evaluation.ipynb #cc80cbe4
+def _world() -> tuple[int, int]:
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
+
+def gather_shards(local: torch.Tensor, total: int) -> torch.Tensor:
+    "Rows `rank::world_size` of a `total`-row tensor from every process -> the whole tensor, in order, on every process."
+    rank, world_size = _world()
+    if world_size == 1: return local
+    rows = -(-total // world_size)                      # the largest shard; the others are padded to it
+    padded = local.new_zeros(rows, *local.shape[1:])
+    padded[:len(local)] = local
+    shards = [torch.empty_like(padded) for _ in range(world_size)]
+    dist.all_gather(shards, padded)
+    out = local.new_empty(total, *local.shape[1:])
+    for r, shard in enumerate(shards): out[r::world_size] = shard[:len(range(r, total, world_size))]
+    return out
+
 @torch.no_grad()
 def extract_features(backbone: nn.Module, dataset: Dataset, batch_size: int=128, device: torch.device|str='cpu',
                      num_workers: int=0, progress: bool=True) -> tuple[torch.Tensor, torch.Tensor]:
-    "L2-normalized features and labels of every image of `dataset`, without gradients, in eval mode."
+    "L2-normalized features and labels of every image of `dataset`, in eval mode, shared out over the processes of a group."
     was_training, device = backbone.training, torch.device(device)
+    rank, world_size = _world()
     backbone.eval()
-    loader = DataLoader(dataset, batch_size=batch_size, shuffle=False, num_workers=num_workers)
+    loader = DataLoader(Subset(dataset, range(rank, len(dataset), world_size)), batch_size=batch_size, shuffle=False,
+                        num_workers=num_workers)
     feats, labels = [], []
     for images, y in tqdm(loader, desc='features', leave=False, disable=not progress):
-        feats.append(F.normalize(backbone(images.to(device)).float(), dim=1).cpu())
-        labels.append(torch.as_tensor(y))
+        feats.append(F.normalize(backbone(images.to(device)).float(), dim=1))
+        labels.append(torch.as_tensor(y, device=device))
     backbone.train(was_training)
-    return torch.cat(feats), torch.cat(labels)
+    return gather_shards(torch.cat(feats), len(dataset)), gather_shards(torch.cat(labels), len(dataset))
 
 # %% ../nbs/08_evaluation.ipynb #caf1988e
 @torch.no_grad()
@@ -40,7 +59,7 @@ def knn_classify(train_feats: torch.Tensor, train_labels: torch.Tensor, test_fea
     scores = []
     for q in test_feats.split(chunk):
         sim, idx = (q @ train_feats.T).topk(k, dim=1)
-        votes = torch.zeros(len(q), num_classes, dtype=sim.dtype)
+        votes = torch.zeros(len(q), num_classes, dtype=sim.dtype, device=sim.device)
         scores.append(votes.scatter_add_(1, train_labels[idx], (sim / temperature).exp()))
     return torch.cat(scores)
 
@@ -62,7 +81,7 @@ def linear_probe(train_feats, train_labels, test_feats, test_labels, epochs: int
     g = torch.Generator().manual_seed(seed)
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        clf = nn.Linear(train_feats.shape[1], num_classes)
+        clf = nn.Linear(train_feats.shape[1], num_classes).to(train_feats.device)
     opt = torch.optim.Adam(clf.parameters(), lr=lr)
     for _ in range(epochs):
         for idx in torch.randperm(len(train_feats), generator=g).split(batch_size):

@@ -38,7 +38,8 @@ class DinoProjectionHead(nn.Module):
         gain.requires_grad_(not norm_last_layer)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.last_layer(F.normalize(self.mlp(x), dim=-1, p=2))
+        with torch.autocast(x.device.type, enabled=False):      # the head runs in float32, even under mixed precision
+            return self.last_layer(F.normalize(self.mlp(x.float()), dim=-1, p=2))
 
     @classmethod
     def from_config(cls, cfg: DinoConfig, in_dim: int) -> DinoProjectionHead:

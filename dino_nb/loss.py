@@ -12,8 +12,8 @@ from torch import nn
 from .config import DinoConfig
 
 # %% auto #0
-__all__ = ['teacher_temp_schedule', 'student_log_probs', 'teacher_log_probs', 'mean_entropy', 'multicrop_cross_entropy',
-           'batch_center', 'DinoLoss']
+__all__ = ['teacher_temp_schedule', 'student_log_probs', 'teacher_log_probs', 'mean_entropy', 'entropy_of_mean',
+           'multicrop_cross_entropy', 'batch_center', 'DinoLoss']
 
 # %% ../nbs/04_loss.ipynb #842844ab
 def teacher_temp_schedule(warmup_teacher_temp: float, teacher_temp: float, warmup_teacher_temp_epochs: int,
@@ -39,6 +39,11 @@ def teacher_log_probs(teacher_out: torch.Tensor, center: torch.Tensor, teacher_t
 def mean_entropy(log_probs: torch.Tensor) -> torch.Tensor:
     "Mean entropy (nats) of the distributions whose log-probabilities are the rows of `log_probs`."
     return -(log_probs.exp() * log_probs).sum(-1).mean()
+
+def entropy_of_mean(log_probs: torch.Tensor) -> torch.Tensor:
+    "Entropy (nats) of the average of the distributions whose log-probabilities are the rows of `log_probs`."
+    mean = log_probs.reshape(-1, log_probs.shape[-1]).exp().mean(0)
+    return -(mean * mean.clamp_min(torch.finfo(mean.dtype).tiny).log()).sum()
 
 # %% ../nbs/04_loss.ipynb #9da61481
 def multicrop_cross_entropy(teacher_probs: torch.Tensor, student_logp: torch.Tensor) -> torch.Tensor:
@@ -85,9 +90,9 @@ class DinoLoss(nn.Module):
         if min(student_temp, teacher_temp, warmup_teacher_temp) <= 0: raise ValueError('temperatures must be > 0')
         if not 0 <= center_momentum <= 1: raise ValueError(f'center_momentum must be in [0, 1], got {center_momentum}')
         self.out_dim, self.student_temp, self.center_momentum = out_dim, student_temp, center_momentum
-        self.teacher_temps = teacher_temp_schedule(warmup_teacher_temp, teacher_temp, warmup_teacher_temp_epochs, epochs)
+        self.teacher_temps = teacher_temp_schedule(warmup_teacher_temp, teacher_temp, warmup_teacher_temp_epochs, epochs).tolist()
         self.register_buffer('center', torch.zeros(1, out_dim))
-        self.stats: dict[str, float] = {}
+        self.stats: dict[str, torch.Tensor|float] = {}
 
     @classmethod
     def from_config(cls, cfg: DinoConfig) -> DinoLoss:
@@ -117,11 +122,11 @@ class DinoLoss(nn.Module):
         self.center.mul_(self.center_momentum).add_(batch_center(teacher_out), alpha=1 - self.center_momentum)
 
     @torch.no_grad()
-    def _diagnostics(self, loss, t_logp, s_logp, teacher_temp) -> dict[str, float]:
-        "Collapse diagnostics of this step as Python floats."
-        h_t, h_s = mean_entropy(t_logp), mean_entropy(s_logp)
-        values = torch.stack([h_t, h_s, loss.detach() - h_t, self.center.norm()]).tolist()
-        return dict(zip(('teacher_entropy', 'student_entropy', 'kl', 'center_norm'), values), teacher_temp=teacher_temp)
+    def _diagnostics(self, loss, t_logp, s_logp, teacher_temp) -> dict:
+        "Collapse diagnostics of this step, as 0-dim tensors left on the device (reading them would wait for it)."
+        h_t = mean_entropy(t_logp)
+        return {'teacher_entropy': h_t, 'student_entropy': mean_entropy(s_logp), 'kl': loss.detach() - h_t,
+                'teacher_batch_entropy': entropy_of_mean(t_logp), 'center_norm': self.center.norm(), 'teacher_temp': teacher_temp}
 
     def extra_repr(self) -> str:
         temps = self.teacher_temps

@@ -4,8 +4,9 @@
 
 # %% ../nbs/05_trainer.ipynb #eb583ea6
 from __future__ import annotations
-import copy, json, math, os, signal, contextlib
+import contextlib, json, math, os, signal
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Callable, Iterable
 import numpy as np
@@ -17,14 +18,17 @@ from tqdm.auto import tqdm
 import matplotlib.pyplot as plt
 from .config import ConfigError, DinoConfig, DinoError, get_config
 from .data import DINOTransform, collate_multi_crop, get_dataset
+from .device_augment import DecodeForDevice, DeviceMultiCrop, collate_padded
+from .backbones import is_vit
 from .head import DinoModel, param_groups, cancel_last_layer_gradients
 from .loss import DinoLoss
 
 # %% auto #0
 __all__ = ['cosine_schedule', 'Schedules', 'ema_update', 'clip_gradients', 'resolve_device', 'resolve_precision',
-           'init_distributed', 'is_main_process', 'EpochSampler', 'History', 'plot_history', 'NonFiniteLossError',
-           'TrainingInterrupted', 'build_optimizer', 'DinoTrainer', 'train_step', 'train_one_epoch', 'run_evaluation',
-           'fit']
+           'init_distributed', 'is_main_process', 'world', 'AllReduceSum', 'DistributedBatchNorm', 'sync_batchnorm',
+           'mix_seed', 'EpochSampler', 'SeededDataset', 'History', 'plot_history', 'NonFiniteLossError',
+           'TrainingInterrupted', 'LARS', 'build_optimizer', 'resolve_augment_on', 'DinoTrainer', 'train_step', 'agree',
+           'log_pending', 'should_stop', 'train_one_epoch', 'run_evaluation', 'fit']
 
 # %% ../nbs/05_trainer.ipynb #d5e402da
 def cosine_schedule(start: float, end: float, epochs: int, iters_per_epoch: int,
@@ -56,11 +60,10 @@ class Schedules:
 # %% ../nbs/05_trainer.ipynb #4c9d6340
 @torch.no_grad()
 def ema_update(teacher: nn.Module, student: nn.Module, momentum: float) -> None:
-    "teacher <- momentum * teacher + (1 - momentum) * student, for every parameter."
+    "teacher <- momentum * teacher + (1 - momentum) * student, for every parameter, in one fused pass."
     t_params, s_params = list(teacher.parameters()), list(student.parameters())
     if len(t_params) != len(s_params): raise ValueError('teacher and student have different parameters')
-    torch._foreach_mul_(t_params, momentum)
-    torch._foreach_add_(t_params, [p.detach() for p in s_params], alpha=1 - momentum)
+    torch._foreach_lerp_(t_params, [p.detach() for p in s_params], 1 - momentum)
 
 # %% ../nbs/05_trainer.ipynb #4bf0e0ed
 @torch.no_grad()
@@ -90,28 +93,92 @@ def resolve_precision(precision: str, device: torch.device) -> str:
     return 'bf16' if precision == 'auto' else precision
 
 # %% ../nbs/05_trainer.ipynb #3a87dbe2
-def init_distributed() -> tuple[int, int]:
-    "Join the process group when launched by torchrun; return (rank, world_size)."
+def init_distributed(timeout_minutes: float=30.) -> tuple[int, int]:
+    "Join the process group when launched by torchrun (collectives time out after `timeout_minutes`); return (rank, world_size)."
     if 'RANK' not in os.environ or 'WORLD_SIZE' not in os.environ: return 0, 1
     if not dist.is_initialized():
         use_cuda = torch.cuda.is_available()
         if use_cuda: torch.cuda.set_device(int(os.environ.get('LOCAL_RANK', 0)))
-        dist.init_process_group('nccl' if use_cuda else 'gloo')
+        dist.init_process_group('nccl' if use_cuda else 'gloo', timeout=timedelta(minutes=timeout_minutes))
     return dist.get_rank(), dist.get_world_size()
 
 def is_main_process() -> bool:
     "True on rank 0 (or without a process group)."
     return not (dist.is_available() and dist.is_initialized()) or dist.get_rank() == 0
 
+def world() -> tuple[int, int]:
+    "(rank, world size) of this process: (0, 1) without a process group."
+    return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
+
+# %% ../nbs/05_trainer.ipynb #6f070aef
+class AllReduceSum(torch.autograd.Function):
+    "Sum over the processes; its gradient is the sum of the processes' gradients."
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        x = x.clone(); dist.all_reduce(x); return x
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        grad = grad.clone(); dist.all_reduce(grad); return grad
+
+class DistributedBatchNorm(nn.modules.batchnorm._BatchNorm):
+    "BatchNorm whose training statistics are those of the batches of all processes together, on any device and backend."
+    def _check_input_dim(self, x: torch.Tensor):
+        if x.dim() < 2: raise ValueError(f'expected an input of 2 or more dimensions (N, C, ...), got {x.dim()}')
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not (self.training and world()[1] > 1): return super().forward(x)
+        dims, shape = [0, *range(2, x.dim())], [1, -1] + [1] * (x.dim() - 2)
+        xf, c = x.float(), x.shape[1]
+        count = xf.new_tensor([xf.numel() / c])
+        totals = AllReduceSum.apply(torch.cat([xf.sum(dims), (xf * xf).sum(dims), count]))
+        n = totals[-1]
+        mean = totals[:c] / n
+        var = (totals[c:2 * c] / n - mean * mean).clamp_min(0)
+        if self.track_running_stats:
+            with torch.no_grad():
+                self.num_batches_tracked.add_(1)
+                m = self.momentum if self.momentum is not None else 1 / self.num_batches_tracked.item()
+                self.running_mean.lerp_(mean, m)
+                self.running_var.lerp_(var * n / (n - 1), m)
+        y = (xf - mean.view(shape)) * torch.rsqrt(var.view(shape) + self.eps)
+        if self.affine: y = y * self.weight.view(shape) + self.bias.view(shape)
+        return y.to(x.dtype)
+
+def sync_batchnorm(module: nn.Module, device: torch.device|str='cpu') -> nn.Module:
+    "`module` with every BatchNorm replaced by a synchronized one: PyTorch's SyncBatchNorm on CUDA, DistributedBatchNorm elsewhere."
+    if torch.device(device).type == 'cuda': return nn.SyncBatchNorm.convert_sync_batchnorm(module)
+    if isinstance(module, nn.modules.batchnorm._BatchNorm) and not isinstance(module, DistributedBatchNorm):
+        synced = DistributedBatchNorm(module.num_features, module.eps, module.momentum, module.affine, module.track_running_stats)
+        synced.load_state_dict(module.state_dict())
+        if module.affine: synced.weight.requires_grad_(module.weight.requires_grad); synced.bias.requires_grad_(module.bias.requires_grad)
+        return synced.train(module.training)
+    for name, child in module.named_children(): setattr(module, name, sync_batchnorm(child, device))
+    return module
+
 # %% ../nbs/05_trainer.ipynb #d0743961
+def mix_seed(*values: int) -> int:
+    "A well-mixed 63-bit seed from non-negative integers (e.g. the run's seed and the epoch)."
+    return int(np.random.SeedSequence([int(v) for v in values]).generate_state(1, np.uint64)[0] >> np.uint64(1))
+
 class EpochSampler(DistributedSampler):
-    "A `DistributedSampler` whose epoch can start after the first `skip` samples."
+    "A `DistributedSampler` yielding `(index, seed)` pairs: each sample's augmentation seed, an epoch that can start after `skip`."
     def __init__(self, dataset: Dataset, rank: int=0, world_size: int=1, seed: int=0):
         super().__init__(dataset, num_replicas=world_size, rank=rank, shuffle=True, seed=seed, drop_last=True)
         self.skip = 0
     def __iter__(self):
-        return iter(list(super().__iter__())[self.skip:])
+        epoch_seed = mix_seed(self.seed, self.epoch)
+        return ((i, (epoch_seed + i) % 2**63) for i in list(super().__iter__())[self.skip:])
     def __len__(self): return self.num_samples - self.skip
+
+class SeededDataset(Dataset):
+    "Item `(index, seed)` is `dataset[index]` made with the CPU generator seeded by `seed` (then restored)."
+    def __init__(self, dataset: Dataset): self.dataset = dataset
+    def __len__(self) -> int: return len(self.dataset)
+    def __getitem__(self, key: tuple[int, int]):
+        index, seed = key
+        with torch.random.fork_rng(devices=[]):
+            torch.default_generator.manual_seed(seed)
+            return self.dataset[index]
 
 # %% ../nbs/05_trainer.ipynb #872d5a2c
 class History:
@@ -133,16 +200,17 @@ class History:
 
 # %% ../nbs/05_trainer.ipynb #07275ab9
 def plot_history(history: History, out_dim: int|None=None, path: str|Path|None=None):
-    "Loss, entropies, schedules and kNN accuracy of a run in one figure (saved to `path` if given)."
-    fig, axs = plt.subplots(1, 4, figsize=(15, 3))
+    "Loss, entropies, schedules and, once there is any, kNN accuracy of a run in one figure (saved to `path` if given)."
+    knn = history.series('knn_top1', 'epochs')
+    fig, axs = plt.subplots(1, 4 if knn[1] else 3, figsize=(15 if knn[1] else 11.5, 3))
     axs[0].plot(*history.series('loss')); axs[0].set_title('loss')
-    for k in ('teacher_entropy', 'student_entropy', 'kl'): axs[1].plot(*history.series(k), label=k)
+    for k in ('teacher_entropy', 'teacher_batch_entropy', 'student_entropy', 'kl'): axs[1].plot(*history.series(k), label=k)
     if out_dim: axs[1].axhline(math.log(out_dim), ls='--', c='gray', label='log K (uniform)')
     axs[1].set_title('entropies (nats)'); axs[1].legend(fontsize=7)
     axs[2].plot(*history.series('lr'), label='lr'); ax2 = axs[2].twinx()
     ax2.plot(*history.series('momentum'), c='C1', label='teacher momentum'); axs[2].set_title('lr (blue), momentum (orange)')
-    axs[3].plot(*history.series('knn_top1', 'epochs'), 'o-'); axs[3].set_title('kNN top-1 (%)'); axs[3].set_xlabel('epoch')
     for ax in axs[:3]: ax.set_xlabel('step')
+    if knn[1]: axs[3].plot(*knn, 'o-'); axs[3].set_title('kNN top-1 of the teacher (%)'); axs[3].set_xlabel('epoch')
     fig.tight_layout()
     if path: fig.savefig(path, dpi=80); plt.close(fig)
     return fig
@@ -155,52 +223,92 @@ class TrainingInterrupted(Exception):
     "SIGINT or SIGTERM arrived; the trainer stopped after the current step."
 
 # %% ../nbs/05_trainer.ipynb #989c161e
-def build_optimizer(cfg: DinoConfig, student: nn.Module) -> torch.optim.Optimizer:
-    "AdamW or SGD over the student's parameter groups; lr and weight decay are set by the schedules."
-    groups = param_groups(student)
-    if cfg.optim.optimizer == 'sgd': return torch.optim.SGD(groups, lr=0., momentum=0.9)
-    return torch.optim.AdamW(groups, lr=0.)
+class LARS(torch.optim.Optimizer):
+    "SGD with momentum whose step for each weight matrix is scaled by the trust ratio eta * |w| / |update| (You et al. 2017)."
+    def __init__(self, params, lr: float=0., weight_decay: float=0., momentum: float=0.9, eta: float=0.001):
+        super().__init__(params, dict(lr=lr, weight_decay=weight_decay, momentum=momentum, eta=eta))
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group['params']:
+                if p.grad is None: continue
+                update = p.grad
+                if p.ndim > 1:                     # weights; biases and norms get plain momentum SGD
+                    update = update.add(p, alpha=group['weight_decay'])
+                    p_norm, u_norm = p.norm(), update.norm()
+                    trust = torch.where((p_norm > 0) & (u_norm > 0), group['eta'] * p_norm / u_norm, torch.ones_like(p_norm))
+                    update = update * trust
+                buf = self.state[p].setdefault('momentum_buffer', torch.zeros_like(p))
+                buf.mul_(group['momentum']).add_(update)
+                p.add_(buf, alpha=-group['lr'])
+
+def build_optimizer(cfg: DinoConfig, student: nn.Module, device: torch.device|str='cpu') -> torch.optim.Optimizer:
+    "AdamW, SGD or LARS over the student's parameter groups (fused kernels on CUDA); lr and weight decay come from the schedules."
+    groups, fused = param_groups(student), torch.device(device).type == 'cuda' or None
+    if cfg.optim.optimizer == 'sgd': return torch.optim.SGD(groups, lr=0., momentum=0.9, fused=fused)
+    if cfg.optim.optimizer == 'lars': return LARS(groups)
+    return torch.optim.AdamW(groups, lr=0., fused=fused)
 
 # %% ../nbs/05_trainer.ipynb #6eb2ebfb
+def resolve_augment_on(augment_on: str, device: torch.device) -> str:
+    "Where the views are made for `data.augment_on`: 'device', or 'cpu' (the loader's workers); 'auto' is 'device' on CUDA."
+    if augment_on == 'auto': return 'device' if torch.device(device).type == 'cuda' else 'cpu'
+    return augment_on
+
 class DinoTrainer:
     "Self-distillation with no labels: a student, its EMA teacher, the DINO loss and the loop."
     def __init__(self, cfg: DinoConfig, student: DinoModel, teacher: DinoModel, loss_fn: DinoLoss, dataset: Dataset,
                  device: torch.device|str='cpu', evaluate: Callable[[nn.Module], dict]|None=None, progress: bool=True):
         self.cfg, self.device, self.evaluate = cfg, torch.device(device), evaluate
-        self.rank, self.world_size = (dist.get_rank(), dist.get_world_size()) if dist.is_initialized() else (0, 1)
+        self.rank, self.world_size = world()
         self.progress = progress and self.rank == 0
+        self.precision = resolve_precision(cfg.train.precision, self.device)
+        self.channels_last = cfg.train.channels_last and not is_vit(student)
+        if self.world_size > 1 and cfg.train.sync_bn: student, teacher = sync_batchnorm(student, self.device), sync_batchnorm(teacher, self.device)
         self.student, self.teacher, self.loss_fn = student.to(self.device), teacher.to(self.device), loss_fn.to(self.device)
-        self.teacher.load_state_dict(self.student.state_dict())
-        for p in self.teacher.parameters(): p.requires_grad_(False)
+        if self.channels_last: self.student.to(memory_format=torch.channels_last); self.teacher.to(memory_format=torch.channels_last)
         if self.world_size > 1:
             self.student = nn.parallel.DistributedDataParallel(self.student, device_ids=[self.device.index] if self.device.type == 'cuda' else None)
+        self.teacher.load_state_dict(self.student_without_ddp.state_dict())
+        self.teacher.requires_grad_(False)
+        if cfg.train.compile: self.student.compile(); self.teacher.compile()
+        on_device = resolve_augment_on(cfg.data.augment_on, self.device) == 'device'
+        self.augment = DeviceMultiCrop.from_config(cfg, self.autocast_dtype or torch.float32).to(self.device) if on_device else None
         self.sampler = EpochSampler(dataset, self.rank, self.world_size, cfg.train.seed)
-        self.loader = DataLoader(dataset, batch_size=cfg.data.batch_size, sampler=self.sampler, drop_last=True,
-                                 num_workers=cfg.data.num_workers, collate_fn=collate_multi_crop,
-                                 pin_memory=self.device.type == 'cuda', generator=torch.Generator())
+        self.loader = DataLoader(SeededDataset(dataset), batch_size=cfg.data.batch_size, sampler=self.sampler, drop_last=True,
+                                 num_workers=cfg.data.num_workers, collate_fn=collate_padded if on_device else collate_multi_crop,
+                                 pin_memory=self.device.type == 'cuda', persistent_workers=cfg.data.num_workers > 0,
+                                 generator=torch.Generator())
         self.iters_per_epoch = len(self.sampler) // cfg.data.batch_size
         if self.iters_per_epoch == 0:
             raise ConfigError(f'data.batch_size={cfg.data.batch_size} is larger than the {len(self.sampler)} images per process')
         self.schedules = Schedules.from_config(cfg, self.iters_per_epoch, self.world_size)
-        self.optimizer = build_optimizer(cfg, self.student)
-        self.precision = resolve_precision(cfg.train.precision, self.device)
+        self.optimizer = build_optimizer(cfg, self.student, self.device)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=self.precision == 'fp16')
         self.history, self.epoch, self.step, self.batch = History(), 0, 0, 0
-        self.stop_requested = False
+        self.pending, self.stop_requested, self.stopping = [], False, False
 
     @classmethod
     def from_config(cls, cfg: DinoConfig, dataset: Dataset|None=None, evaluate: Callable|None=None,
                     progress: bool=True) -> DinoTrainer:
         "Build data, student, teacher and loss from `cfg`."
-        init_distributed()
+        init_distributed(cfg.train.dist_timeout_minutes)
         device = resolve_device(cfg.train.device)
         torch.manual_seed(cfg.train.seed)
-        dataset = dataset if dataset is not None else get_dataset(cfg, 'train', DINOTransform.from_config(cfg))
+        if dataset is None:
+            on_device = resolve_augment_on(cfg.data.augment_on, device) == 'device'
+            dataset = get_dataset(cfg, 'train', DecodeForDevice(cfg.data.decode_size) if on_device else DINOTransform.from_config(cfg))
         student, teacher = DinoModel.from_config(cfg), DinoModel.from_config(cfg, drop_path_rate=0.)
-        return cls(cfg, student, teacher, DinoLoss.from_config(cfg), dataset, device, evaluate, progress)
+        trainer = cls(cfg, student, teacher, DinoLoss.from_config(cfg), dataset, device, evaluate, progress)
+        if trainer.world_size > 1: torch.manual_seed(mix_seed(cfg.train.seed, trainer.rank))   # e.g. drop-path masks differ per process
+        return trainer
 
     @property
     def student_without_ddp(self) -> DinoModel: return getattr(self.student, 'module', self.student)
+
+    @property
+    def autocast_dtype(self) -> torch.dtype|None: return {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(self.precision)
 
 # %% ../nbs/05_trainer.ipynb #a8d43482
 def _set_schedules(self: DinoTrainer) -> float:
@@ -213,23 +321,31 @@ def _set_schedules(self: DinoTrainer) -> float:
 
 def _autocast(self: DinoTrainer):
     "Mixed precision on CUDA, nothing elsewhere."
-    dtype = {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(self.precision)
-    return torch.autocast(self.device.type, dtype=dtype) if dtype else contextlib.nullcontext()
+    return torch.autocast(self.device.type, dtype=self.autocast_dtype) if self.autocast_dtype else contextlib.nullcontext()
 
-DinoTrainer.set_schedules, DinoTrainer.autocast = _set_schedules, _autocast
+def _to_device(self: DinoTrainer, views: list[torch.Tensor]) -> list[torch.Tensor]:
+    "Views on the training device, in the model's memory layout."
+    views = [v.to(self.device, non_blocking=True) for v in views]
+    return [v.contiguous(memory_format=torch.channels_last) for v in views] if self.channels_last else views
+
+def _batch_views(self: DinoTrainer, batch) -> list[torch.Tensor]:
+    "The multi-crop views of a loader batch, on the device: made by the workers, or here by `self.augment`."
+    if self.augment is None: return self.to_device(batch[0])
+    images, sizes = batch[0].to(self.device, non_blocking=True), batch[1].to(self.device, non_blocking=True)
+    generator = torch.Generator(self.device).manual_seed(mix_seed(self.cfg.train.seed, self.epoch, self.rank, self.batch))
+    return self.to_device(self.augment(images, sizes, generator))
+
+DinoTrainer.set_schedules, DinoTrainer.autocast, DinoTrainer.to_device, DinoTrainer.batch_views = _set_schedules, _autocast, _to_device, _batch_views
 
 # %% ../nbs/05_trainer.ipynb #471219ab
 def train_step(self: DinoTrainer, views: list[torch.Tensor]) -> dict:
-    "One DINO step on a batch of multi-crop views; returns the logged numbers."
+    "One DINO step on a batch of multi-crop views; returns its numbers, the measured ones as tensors left on the device."
     momentum = self.set_schedules()
-    views = [v.to(self.device, non_blocking=True) for v in views]
+    views = self.to_device(views)
     with self.autocast():
-        teacher_out = self.teacher(views[:2])                    # teacher: the 2 global views
-        student_out = self.student(views)                        # student: every view
+        teacher_out = self.teacher(views[:2])                      # teacher: the 2 global views
+        student_out = self.student(views)                          # student: every view
         loss = self.loss_fn(student_out, teacher_out, self.epoch)  # centered, sharpened; updates the center
-    if not math.isfinite(loss.item()):
-        raise NonFiniteLossError(f'loss is {loss.item()} at epoch {self.epoch}, step {self.step}: lower optim.lr, '
-                                 'raise optim.clip_grad or use train.precision=fp32; checkpoints written so far are intact')
     self.optimizer.zero_grad(set_to_none=True)
     self.scaler.scale(loss).backward()
     self.scaler.unscale_(self.optimizer)
@@ -239,33 +355,62 @@ def train_step(self: DinoTrainer, views: list[torch.Tensor]) -> dict:
     self.scaler.update()
     ema_update(self.teacher, self.student_without_ddp, momentum)   # teacher <- EMA of the student
     self.step += 1
-    return dict(step=self.step, epoch=self.epoch, loss=loss.item(), lr=self.optimizer.param_groups[0]['lr'],
+    return dict(step=self.step, epoch=self.epoch, loss=loss.detach(), lr=self.optimizer.param_groups[0]['lr'],
                 wd=self.optimizer.param_groups[0]['weight_decay'], momentum=momentum, **self.loss_fn.stats)
 
 DinoTrainer.train_step = train_step
 
 # %% ../nbs/05_trainer.ipynb #cf03ff09
+def agree(self: DinoTrainer, flag: bool) -> bool:
+    "Whether `flag` is true on any of the processes (an all-reduce when there are several)."
+    if self.world_size == 1: return bool(flag)
+    t = torch.tensor([float(flag)], device=self.device if self.device.type == 'cuda' else 'cpu')
+    dist.all_reduce(t, op=dist.ReduceOp.MAX)
+    return bool(t.item())
+
+def log_pending(self: DinoTrainer, bar=None) -> None:
+    "Read the steps since the last call from the device, add them to the history; raise `NonFiniteLossError` on a NaN loss."
+    if not self.pending: return
+    keys = [k for k, v in self.pending[0].items() if torch.is_tensor(v)]
+    values = torch.stack([torch.stack([r[k].float() for k in keys]) for r in self.pending]).tolist()   # one wait for the device
+    records, self.pending = [r | dict(zip(keys, row)) for r, row in zip(self.pending, values)], []
+    bad = next((r for r in records if not math.isfinite(r['loss'])), None)
+    if self.agree(bad is not None):
+        where = f"is {bad['loss']} at step {bad['step']} (epoch {bad['epoch']})" if bad else 'is not finite on another process'
+        raise NonFiniteLossError(f'loss {where}: lower optim.lr, raise optim.clip_grad or use train.precision=fp32; '
+                                 'checkpoints written so far are intact')
+    for r in records: self.history.log_step(**r)
+    if bar is not None: bar.set_postfix(loss=f"{records[-1]['loss']:.3f}", lr=f"{records[-1]['lr']:.2e}")
+
+def should_stop(self: DinoTrainer, bar=None) -> bool:
+    "After a step: log every `train.log_every` steps and at the end of the epoch, and say whether to stop now."
+    if self.world_size == 1 and self.stop_requested:
+        self.log_pending(bar)
+        return True
+    if self.batch % self.cfg.train.log_every and self.batch < self.iters_per_epoch: return False
+    self.log_pending(bar)
+    return self.agree(self.stop_requested)
+
 def train_one_epoch(self: DinoTrainer) -> float:
     "Train on one epoch's batches (from `self.batch` on); return the epoch's mean loss."
     self.sampler.set_epoch(self.epoch)
     self.sampler.skip = self.batch * self.cfg.data.batch_size
-    self.loader.generator.manual_seed(self.cfg.train.seed + self.epoch)   # worker seeds: a function of the epoch
+    self.loader.generator.manual_seed(mix_seed(self.cfg.train.seed, self.epoch, self.rank))   # workers' seeds
     self.student.train(); self.teacher.train()
     bar = tqdm(self.loader, desc=f'epoch {self.epoch + 1}/{self.cfg.train.epochs}', leave=False, disable=not self.progress)
-    for views, _ in bar:
-        rec = self.train_step(views)
+    for batch in bar:
+        self.pending.append(self.train_step(self.batch_views(batch)))
         self.batch += 1
-        self.history.log_step(**rec)
-        bar.set_postfix(loss=f"{rec['loss']:.3f}", lr=f"{rec['lr']:.2e}")
-        if self.stop_requested: break
+        if self.should_stop(bar): self.stopping = True; break
+    self.log_pending(bar)
     losses = [r['loss'] for r in self.history.steps if r['epoch'] == self.epoch]
     return float(np.mean(losses)) if losses else float('nan')
 
-DinoTrainer.train_one_epoch = train_one_epoch
+DinoTrainer.agree, DinoTrainer.log_pending, DinoTrainer.should_stop, DinoTrainer.train_one_epoch = agree, log_pending, should_stop, train_one_epoch
 
 # %% ../nbs/05_trainer.ipynb #992e3c6b
 def run_evaluation(self: DinoTrainer) -> dict:
-    "Evaluate the teacher's backbone with `self.evaluate` and log the result for the current epoch."
+    "Evaluate the teacher's backbone with `self.evaluate` (on every process) and log the result for the current epoch."
     if self.evaluate is None: return {}
     self.teacher.eval()
     result = self.evaluate(self.teacher.backbone)
@@ -291,28 +436,33 @@ def _stop_on_signals(trainer: DinoTrainer, at_once: bool=False):
     finally:
         for s, old in installed.items(): signal.signal(s, old)
 
+def _stop(trainer: DinoTrainer, callbacks: list, when: str='') -> None:
+    "Call the callbacks (which save the run), then raise `TrainingInterrupted`."
+    for cb in callbacks: cb(trainer)
+    raise TrainingInterrupted(f'stopped at epoch {trainer.epoch}, step {trainer.step}{when}')
+
 def _evaluate(trainer: DinoTrainer, callbacks: list) -> None:
-    "`run_evaluation`, which a signal stops at once; the callbacks then save the run, and `TrainingInterrupted` is raised."
+    "`run_evaluation`, stopped by a signal: at once in a single process, right after it with several (all of them together)."
+    if trainer.world_size > 1:
+        trainer.run_evaluation()
+        if trainer.agree(trainer.stop_requested): _stop(trainer, callbacks, ', after the evaluation')
+        return
     try:
         with _stop_on_signals(trainer, at_once=True): trainer.run_evaluation()
-    except TrainingInterrupted:
-        for cb in callbacks: cb(trainer)
-        raise
+    except TrainingInterrupted: _stop(trainer, callbacks, ', during the evaluation')
 
 # %% ../nbs/05_trainer.ipynb #9fb3048c
 def fit(self: DinoTrainer, callbacks: Iterable[Callable[[DinoTrainer], None]]=()) -> History:
-    "Train until `train.epochs`, evaluating every `train.eval_every` epochs; `callbacks(trainer)` after each epoch."
-    cfg, callbacks = self.cfg, list(callbacks)
-    every = cfg.train.eval_every
+    "Train until `train.epochs`, evaluating every `train.eval_every` epochs; `callbacks(trainer)` after each epoch and on a stop."
+    cfg, callbacks, every = self.cfg, list(callbacks), self.cfg.train.eval_every
+    self.stop_requested = self.stopping = False
     with _stop_on_signals(self):
         if every and self.step == 0 and not any(r['epoch'] == 0 for r in self.history.epochs):
             _evaluate(self, callbacks)   # the random-initialization baseline
         for _ in tqdm(range(self.epoch, cfg.train.epochs), desc='epochs', disable=not self.progress,
                       initial=self.epoch, total=cfg.train.epochs):
             mean_loss = self.train_one_epoch()
-            if self.stop_requested:
-                for cb in callbacks: cb(self)
-                raise TrainingInterrupted(f'stopped at epoch {self.epoch}, step {self.step}')
+            if self.stopping: _stop(self, callbacks)
             self.epoch, self.batch = self.epoch + 1, 0
             if self.rank == 0: self.history.log_epoch(epoch=self.epoch, loss=mean_loss)
             if every and (self.epoch % every == 0 or self.epoch == cfg.train.epochs): _evaluate(self, callbacks)
