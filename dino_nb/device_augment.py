@@ -104,7 +104,8 @@ def _per_image(v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
 def grayscale(x: torch.Tensor) -> torch.Tensor:
     "Luma of RGB images (N, 3, H, W) -> (N, 1, H, W)."
-    return (x * x.new_tensor(GRAY_WEIGHTS).view(1, 3, 1, 1)).sum(1, keepdim=True)
+    r, g, b = x.split(1, dim=1)
+    return GRAY_WEIGHTS[0] * r + GRAY_WEIGHTS[1] * g + GRAY_WEIGHTS[2] * b
 
 def adjust_brightness(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor: return (x * _per_image(f, x)).clamp(0, 1)
 
@@ -131,7 +132,7 @@ def rgb_to_hsv(x: torch.Tensor) -> torch.Tensor:
 def hsv_to_rgb(x: torch.Tensor) -> torch.Tensor:
     "HSV images (N, 3, H, W) -> RGB."
     h, s, v = x[:, :1], x[:, 1:2], x[:, 2:]
-    k = torch.remainder(x.new_tensor([5., 3., 1.]).view(1, 3, 1, 1) + 6 * h, 6)
+    k = torch.remainder(torch.cat([5 + 6 * h, 3 + 6 * h, 1 + 6 * h], 1), 6)
     return v * (1 - s * torch.minimum(k, 4 - k).clamp(0, 1))
 
 def adjust_hue(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
