@@ -4,6 +4,7 @@
 
 # %% ../nbs/08_evaluation.ipynb #628678d9
 from __future__ import annotations
+import copy
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
@@ -14,7 +15,8 @@ from .config import DinoConfig, get_config
 from .data import eval_transform_from_config, get_dataset
 
 # %% auto #0
-__all__ = ['gather_shards', 'extract_features', 'knn_classify', 'knn_accuracy', 'linear_probe', 'KNNEvaluator']
+__all__ = ['gather_shards', 'extract_features', 'knn_classify', 'knn_accuracy', 'linear_probe', 'KNNEvaluator',
+           'with_batchnorm_statistics']
 
 # %% ../nbs/08_evaluation.ipynb #cc80cbe4
 def _world() -> tuple[int, int]:
@@ -114,3 +116,13 @@ class KNNEvaluator:
     def __call__(self, backbone: nn.Module) -> dict:
         "kNN top-1 and top-5 accuracy (%) of `backbone`."
         return knn_accuracy(*self.features(backbone), self.k, self.temperature, self.num_classes)
+
+# %% ../nbs/08_evaluation.ipynb #d2fcc696
+@torch.no_grad()
+def with_batchnorm_statistics(backbone: nn.Module, dataset: Dataset, batch_size: int=128, device: torch.device|str='cpu') -> nn.Module:
+    "A copy of `backbone`, in eval mode, whose BatchNorm statistics are estimated on `dataset`; the weights are unchanged."
+    net = copy.deepcopy(backbone).to(device).train()
+    for m in net.modules():
+        if isinstance(m, nn.modules.batchnorm._BatchNorm): m.reset_running_stats(); m.momentum = None   # a plain average
+    for images, _ in DataLoader(dataset, batch_size=batch_size): net(images.to(device))
+    return net.eval()
