@@ -22,9 +22,8 @@ from .backbones import BackboneError, ViTBackbone, _unwrap, is_vit, load_pretrai
 from .checkpoint import teacher_from_checkpoint
 
 # %% auto #0
-__all__ = ['MAX_PATCHES', 'HEAD_COLOURS', 'AttentionError', 'prepare_image', 'eager_attention', 'attention_maps',
-           'threshold_masks', 'upsample_maps', 'overlay_masks', 'plot_attention', 'load_attention_model',
-           'save_attention_figure']
+__all__ = ['MAX_PATCHES', 'AttentionError', 'prepare_image', 'eager_attention', 'attention_maps', 'threshold_masks',
+           'upsample_maps', 'plot_attention', 'load_attention_model', 'save_attention_figure']
 
 # %% ../nbs/07_attention.ipynb #9b790d1e
 class AttentionError(DinoError, ValueError):
@@ -117,19 +116,10 @@ def threshold_masks(maps: torch.Tensor, mass: float=0.6) -> torch.Tensor:
     return torch.zeros_like(keep).scatter(-1, order, keep).view(maps.shape)
 
 # %% ../nbs/07_attention.ipynb #cfcddb8b
-HEAD_COLOURS = plt.get_cmap('tab10')
-
 def upsample_maps(maps: torch.Tensor, size: tuple[int, int]) -> torch.Tensor:
     "Maps (..., h, w) resized to `size` (H, W) with nearest neighbours: each patch becomes a block of pixels."
     x = maps.float().reshape(-1, 1, *maps.shape[-2:])
     return F.interpolate(x, size=tuple(size), mode='nearest').reshape(*maps.shape[:-2], *size)
-
-def overlay_masks(image: np.ndarray, masks: torch.Tensor, alpha: float=0.5) -> np.ndarray:
-    "`image` (H, W, 3) in [0, 1] with each mask (heads, H, W) blended in over it in the colour of its head."
-    out = image.copy()
-    for h, m in enumerate(masks.float().numpy()[..., None]):
-        out = out * (1 - alpha * m) + alpha * m * np.array(HEAD_COLOURS(h % 10)[:3])
-    return out
 
 # %% ../nbs/07_attention.ipynb #c5b170f7
 def _display(image: Image.Image|torch.Tensor) -> np.ndarray:
@@ -139,18 +129,23 @@ def _display(image: Image.Image|torch.Tensor) -> np.ndarray:
 
 def plot_attention(image: Image.Image|torch.Tensor, maps: torch.Tensor, masks: torch.Tensor|None=None,
                    axes=None, cmap: str='inferno') -> plt.Figure:
-    "The image, each head's map, their mean and the masks over the image, in a row of `axes` (new ones if None)."
+    "The image, each head's map with its mask outlined, and the mean map, on one colour scale, in a row of `axes`."
     img = _display(image)
     size = img.shape[:2]
-    panels = [('image', img, 'black')] + [(f'head {h}', m, HEAD_COLOURS(h % 10)) for h, m in enumerate(upsample_maps(maps, size))]
-    panels.append(('mean', upsample_maps(maps.mean(0), size), 'black'))
-    if masks is not None: panels.append(('masks', overlay_masks(img, upsample_maps(masks, size)), 'black'))
-    if axes is None: axes = plt.subplots(1, len(panels), figsize=(1.5 * len(panels), 1.8))[1]
-    if len(axes) < len(panels): raise ValueError(f'plot_attention needs {len(panels)} axes, got {len(axes)}')
-    for ax, (title, picture, colour) in zip(axes, panels):
-        ax.imshow(picture, cmap=cmap)
-        ax.set_title(title, fontsize=8, color=colour)
-        ax.axis('off')
+    up = upsample_maps(maps, size)
+    panels = [(f'head {h}', m) for h, m in enumerate(up)] + [('mean of the heads', up.mean(0))]
+    if axes is None: axes = plt.subplots(1, len(panels) + 1, figsize=(1.6 * (len(panels) + 1) + 0.5, 1.8))[1]
+    if len(axes) < len(panels) + 1: raise ValueError(f'plot_attention needs {len(panels) + 1} axes, got {len(axes)}')
+    axes[0].imshow(img); axes[0].set_title('image', fontsize=8); axes[0].axis('off')
+    vmax = float(up.max())
+    for ax, (title, picture) in zip(axes[1:], panels):
+        shown = ax.imshow(picture, cmap=cmap, vmin=0, vmax=vmax)
+        ax.set_title(title, fontsize=8); ax.axis('off')
+    if masks is not None:
+        for ax, mask in zip(axes[1:], upsample_maps(masks, size)):
+            if 0 < mask.sum() < mask.numel(): ax.contour(mask.numpy(), levels=[0.5], colors='cyan', linewidths=0.8)
+    colorbar = axes[0].figure.colorbar(shown, ax=axes[len(panels)], fraction=0.046, pad=0.04)
+    colorbar.ax.tick_params(labelsize=6)
     return axes[0].figure
 
 # %% ../nbs/07_attention.ipynb #bb4afe20
@@ -191,8 +186,8 @@ def save_attention_figure(source: str|Path, images: list, out: str|Path, thresho
     model, patch_size = load_attention_model(source)
     pixels = [prepare_image(image, patch_size, size) for image in images]
     maps = [attention_maps(model, x) for x in pixels]
-    cols = maps[0].shape[0] + 2 + (threshold is not None)
-    fig, axes = plt.subplots(len(images), cols, figsize=(1.5 * cols, 1.7 * len(images)), squeeze=False)
+    cols = maps[0].shape[0] + 2
+    fig, axes = plt.subplots(len(images), cols, figsize=(1.6 * cols + 0.5, 1.7 * len(images)), squeeze=False)
     for row, image, x, m in zip(axes, images, pixels, maps):
         plot_attention(x, m, None if threshold is None else threshold_masks(m, threshold), axes=row)
         row[0].set_title(_name(image)[:24], fontsize=7)

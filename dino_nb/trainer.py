@@ -265,6 +265,7 @@ class DinoTrainer:
         self.progress = progress and self.rank == 0
         self.precision = resolve_precision(cfg.train.precision, self.device)
         self.channels_last = cfg.train.channels_last and not is_vit(student)
+        if self.device.type == 'cuda': torch.backends.cudnn.benchmark = True   # fixed view sizes: let cuDNN pick its fastest kernels
         if self.world_size > 1 and cfg.train.sync_bn: student, teacher = sync_batchnorm(student, self.device), sync_batchnorm(teacher, self.device)
         self.student, self.teacher, self.loss_fn = student.to(self.device), teacher.to(self.device), loss_fn.to(self.device)
         if self.channels_last: self.student.to(memory_format=torch.channels_last); self.teacher.to(memory_format=torch.channels_last)

@@ -1,6 +1,6 @@
 """Cut the small Imagenette sample that ships inside the package (dino_nb/sample).
 
-Usage: python tools/make_sample.py /tmp/imagenette-112 [--train 40] [--val 20]
+Usage: python tools/make_sample.py /tmp/imagenette-112 [--train 40] [--val 50]
 The source is the Imagenette tree at 112 px (train/val ImageFolder layout).
 """
 import argparse, random, shutil
@@ -16,7 +16,7 @@ def main():
     p.add_argument('src', type=Path)
     p.add_argument('--dest', type=Path, default=Path(__file__).parents[1]/'dino_nb'/'sample')
     p.add_argument('--train', type=int, default=40)
-    p.add_argument('--val', type=int, default=20)
+    p.add_argument('--val', type=int, default=50)
     p.add_argument('--seed', type=int, default=0)
     a = p.parse_args()
     rng = random.Random(a.seed)
