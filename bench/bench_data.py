@@ -87,7 +87,7 @@ def main():
     print(f'{datetime.date.today()} | {platform.processor() or platform.machine()}, {os.cpu_count()} CPUs | '
           f'torch {torch.__version__}, torchvision {torchvision.__version__}, Pillow {Image.__version__}')
     print(f'{a.root}: batch {a.batch_size}, {a.warmup} warm-up + {a.batches} timed batches\n')
-    pipelines = [('dino_nb DINOTransform', lambda g, l, n: DINOTransform(g, l, n, GLOBAL_SCALE, LOCAL_SCALE))]
+    pipelines = [('dino_nb DINOTransform', lambda g, l, n: DINOTransform(g, l, n, GLOBAL_SCALE, LOCAL_SCALE, (0.1, 2.0)))]
     if not a.no_reference: pipelines.append(('DINO original (DataAugmentationDINO)', ReferenceDINOAugmentation))
     print('| pipeline | views | workers | images/s | images/s per core |')
     print('|---|---|---:|---:|---:|')

@@ -14,7 +14,7 @@ import argparse, contextlib, json, os, platform, time, warnings
 from pathlib import Path
 import torch
 from dino_nb.config import DinoConfig, apply_overrides, get_config
-from dino_nb.device_augment import DeviceMultiCrop
+from dino_nb.device_augment import DeviceMultiCrop, ImageCache
 from dino_nb.trainer import DinoTrainer, resolve_device
 
 FULL = dict(
@@ -72,7 +72,8 @@ def step_row(spec: dict, device: torch.device, warmup: int, steps: int, compile:
                      [f"data.batch_size={spec['batch']}", 'data.num_workers=0', 'train.eval_every=0',
                       f'train.compile={compile}', 'optim.warmup_epochs=0'])
     g, l, n = spec['views']
-    dataset = list(range(spec['batch'] * 2))
+    dataset = ImageCache(torch.randint(0, 256, (spec['batch'] * 2, 3, g, g), dtype=torch.uint8), torch.full((spec['batch'] * 2, 2), g),
+                         torch.zeros(spec['batch'] * 2, dtype=torch.int64), [])   # never read: the views below are synthetic
     row = dict(name=spec['name'] + (' (compiled)' if compile else ''), batch=spec['batch'], views=f'2x{g}+{n}x{l}')
     with peak_memory(device, row):
         trainer = DinoTrainer.from_config(cfg, dataset=dataset, progress=False)
@@ -90,16 +91,16 @@ def step_row(spec: dict, device: torch.device, warmup: int, steps: int, compile:
 def augment_row(spec: dict, device: torch.device, warmup: int, steps: int) -> dict:
     "The device augmentation alone, from a batch of uint8 images on the device."
     g, l, n = spec['views']
-    aug = DeviceMultiCrop(g, l, n, (0.4, 1.0), (0.05, 0.4)).to(device)
+    aug = DeviceMultiCrop(g, l, n, (0.4, 1.0), (0.05, 0.4), (0.1, 2.0)).to(device)
     images = torch.randint(0, 256, (spec['batch'], 3, spec['image'], spec['image']), dtype=torch.uint8, device=device)
     sizes = torch.full((spec['batch'], 2), spec['image'], device=device)
-    generator = torch.Generator(device).manual_seed(0)
+    seeds = torch.arange(spec['batch'], device=device)
     row = dict(name=spec['name'], batch=spec['batch'], views=f'2x{g}+{n}x{l}')
     with peak_memory(device, row):
         if device.type == 'cuda': torch.cuda.set_sync_debug_mode('error')    # any wait for the host is an error
         try:
-            timed(lambda: aug(images, sizes, generator), warmup, device)
-            seconds = timed(lambda: aug(images, sizes, generator), steps, device)
+            timed(lambda: aug(images, sizes, seeds), warmup, device)
+            seconds = timed(lambda: aug(images, sizes, seeds), steps, device)
         finally:
             if device.type == 'cuda': torch.cuda.set_sync_debug_mode(0)
     row.update(ms_per_step=round(seconds * 1000, 1), images_per_s=round(spec['batch'] / seconds, 1))
@@ -118,9 +119,7 @@ def end_to_end_row(spec: dict, data: Path|None, device: torch.device, warmup: in
         trainer = DinoTrainer.from_config(cfg, progress=False)
         trainer.student.train(); trainer.teacher.train()
         batches = iter(trainer.loader)
-        def step():
-            trainer.pending.append(trainer.train_step(trainer.batch_views(next(batches))))
-            trainer.batch += 1
+        def step(): trainer.train_batch(next(batches))
         timed(step, warmup, device)
         seconds = timed(step, steps, device)
         trainer.log_pending()
@@ -130,7 +129,7 @@ def end_to_end_row(spec: dict, data: Path|None, device: torch.device, warmup: in
 def guarded(fn, *args, **kwargs) -> dict:
     "Run one measurement; an out-of-memory or other failure becomes a row that says so instead of ending the script."
     try: return fn(*args, **kwargs)
-    except (torch.cuda.OutOfMemoryError, RuntimeError, StopIteration) as e:
+    except Exception as e:
         if torch.cuda.is_available(): torch.cuda.empty_cache()
         return dict(name=f'{fn.__name__}: {args[0].get("name")}', error=f'{type(e).__name__}: {str(e).splitlines()[0][:200]}')
 

@@ -15,13 +15,14 @@ from transformers.models.vit.modeling_vit import ViTEmbeddings
 from .config import DinoConfig, DinoError
 
 # %% auto #0
-__all__ = ['RESNETS', 'VIT_SIZES', 'BACKBONES', 'POS_EMBED_INTERPOLATIONS', 'BackboneError', 'check_backbone_name', 'resnet',
-           'resnet_name', 'vit_config', 'dino_init_module_', 'dino_init_', 'DropPath', 'add_drop_path', 'ViTBackbone',
-           'DinoViTEmbeddings', 'set_pos_embed_interpolation', 'is_vit', 'set_attn_implementation',
-           'load_pretrained_vit', 'get_backbone', 'backbone_from_config']
+__all__ = ['RESNETS', 'RESNET_STEMS', 'VIT_SIZES', 'BACKBONES', 'RESNET_LAYOUTS', 'POS_EMBED_INTERPOLATIONS', 'BackboneError',
+           'check_backbone_name', 'ResNet', 'resnet', 'resnet_name', 'vit_config', 'dino_init_module_', 'dino_init_',
+           'DropPath', 'add_drop_path', 'ViTBackbone', 'DinoViTEmbeddings', 'set_pos_embed_interpolation', 'is_vit',
+           'set_attn_implementation', 'load_pretrained_vit', 'get_backbone', 'backbone_from_config']
 
 # %% ../nbs/02_backbones.ipynb #7f4563be
 RESNETS = ('resnet18', 'resnet34', 'resnet50')
+RESNET_STEMS = ('imagenet', 'small')
 VIT_SIZES = {'vit_tiny': (192, 3), 'vit_small': (384, 6), 'vit_base': (768, 12)}  # name: (width, heads)
 BACKBONES = RESNETS + tuple(VIT_SIZES)
 
@@ -38,9 +39,35 @@ def check_backbone_name(name: str) -> str:
     raise BackboneError(f"unknown backbone '{name}' ({hint})")
 
 # %% ../nbs/02_backbones.ipynb #6563d06b
-def resnet(name: str) -> nn.Module:
-    "A torchvision ResNet without weights whose classifier is replaced by the identity."
-    model = getattr(torchvision.models, name)(weights=None)
+RESNET_LAYOUTS = {'resnet18': (torchvision.models.resnet.BasicBlock, (2, 2, 2, 2)),
+                  'resnet34': (torchvision.models.resnet.BasicBlock, (3, 4, 6, 3)),
+                  'resnet50': (torchvision.models.resnet.Bottleneck, (3, 4, 6, 3))}
+
+class ResNet(torchvision.models.ResNet):
+    "torchvision's ResNet with `width` channels in its first stage (64: torchvision's) and an 'imagenet' or 'small' stem."
+    def __init__(self, block: type, layers: tuple, width: int=64, stem: str='imagenet', num_classes: int=1000):
+        nn.Module.__init__(self)
+        if stem not in RESNET_STEMS: raise BackboneError(f"unknown ResNet stem '{stem}' (valid: {', '.join(RESNET_STEMS)})")
+        if width < 1: raise BackboneError(f'a ResNet needs a width of at least 1 channel, got {width}')
+        self._norm_layer, self.inplanes, self.dilation, self.groups, self.base_width = nn.BatchNorm2d, width, 1, 1, 64
+        self.width, self.stem = width, stem
+        self.conv1 = (nn.Conv2d(3, width, 7, stride=2, padding=3, bias=False) if stem == 'imagenet'
+                      else nn.Conv2d(3, width, 3, stride=1, padding=1, bias=False))
+        self.bn1, self.relu, self.maxpool = nn.BatchNorm2d(width), nn.ReLU(inplace=True), nn.MaxPool2d(3, stride=2, padding=1)
+        self.layer1 = self._make_layer(block, width, layers[0])
+        self.layer2 = self._make_layer(block, 2 * width, layers[1], stride=2)
+        self.layer3 = self._make_layer(block, 4 * width, layers[2], stride=2)
+        self.layer4 = self._make_layer(block, 8 * width, layers[3], stride=2)
+        self.avgpool = nn.AdaptiveAvgPool2d((1, 1))
+        self.fc = nn.Linear(8 * width * block.expansion, num_classes)
+        for m in self.modules():                                   # torchvision's initialisation
+            if isinstance(m, nn.Conv2d): nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
+            elif isinstance(m, nn.BatchNorm2d): nn.init.constant_(m.weight, 1); nn.init.constant_(m.bias, 0)
+
+def resnet(name: str, width: int=64, stem: str='imagenet') -> nn.Module:
+    "A ResNet without weights (torchvision's with width 64 and the ImageNet stem), its classifier replaced by the identity."
+    block, layers = RESNET_LAYOUTS[name]
+    model = ResNet(block, layers, width, stem)
     model.embed_dim = model.fc.in_features
     model.fc = nn.Identity()
     return model
@@ -200,12 +227,13 @@ def _check_matches(vit: ViTModel, name: str, patch_size: int, pretrained: str) -
 
 # %% ../nbs/02_backbones.ipynb #dbb34489
 def get_backbone(name: str, patch_size: int=16, drop_path_rate: float=0., pretrained: str='',
-                 attn_implementation: str='sdpa', pos_embed_interpolation: str='dino') -> nn.Module:
+                 attn_implementation: str='sdpa', pos_embed_interpolation: str='dino', resnet_width: int=64,
+                 resnet_stem: str='imagenet') -> nn.Module:
     "A backbone mapping images (B, 3, H, W) to features (B, `embed_dim`)."
     check_backbone_name(name)
     if name in RESNETS:
         if pretrained: raise BackboneError(f"pretrained weights are supported for ViTs only, not {name} (pretrained='{pretrained}')")
-        return resnet(name)
+        return resnet(name, resnet_width, resnet_stem)
     if pretrained: vit = _check_matches(load_pretrained_vit(pretrained, attn_implementation), name, patch_size, pretrained)
     else: vit = dino_init_(ViTModel(vit_config(name, patch_size, attn_implementation), add_pooling_layer=False))
     return ViTBackbone(add_drop_path(set_pos_embed_interpolation(vit, pos_embed_interpolation), drop_path_rate))
@@ -215,4 +243,5 @@ def backbone_from_config(cfg: DinoConfig, drop_path_rate: float|None=None) -> nn
     "The backbone of `cfg.model`; `drop_path_rate` overrides the config's (the teacher uses 0)."
     m = cfg.model
     rate = m.drop_path_rate if drop_path_rate is None else drop_path_rate
-    return get_backbone(m.backbone, m.patch_size, rate, m.pretrained, pos_embed_interpolation=m.pos_embed_interpolation)
+    return get_backbone(m.backbone, m.patch_size, rate, m.pretrained, pos_embed_interpolation=m.pos_embed_interpolation,
+                        resnet_width=m.resnet_width, resnet_stem=m.resnet_stem)

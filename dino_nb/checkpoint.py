@@ -4,27 +4,28 @@
 
 # %% ../nbs/06_checkpoints.ipynb #bedc646b
 from __future__ import annotations
-import copy, io, json, os, pickle, random, zipfile
+import copy, hashlib, json, pickle, random, tempfile, zipfile
 from typing import Callable
 from pathlib import Path
 import numpy as np
 import torch
-import torch.distributed as dist
 from torch import nn
-from safetensors.torch import save_file
 from transformers import ViTModel
-from .config import ConfigError, DinoConfig, DinoError, OutputError, config_from_dict, config_to_dict
-from .backbones import is_vit, resnet_name
+from .config import ConfigError, DinoConfig, DinoError, OutputError, atomic_write, config_from_dict, config_to_dict
+from .backbones import RESNETS, is_vit, resnet_name
 from .head import DinoModel
-from .trainer import DinoTrainer, History
+from .distributed import gather_objects
+from .monitor import History
+from .trainer import DinoTrainer
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'ARCH_KEYS', 'EXPORT_FILES', 'CheckpointError', 'rng_state', 'all_rng_states', 'set_rng_state',
-           'atomic_save', 'checkpoint_state', 'save_checkpoint', 'checkpoint_file', 'read_checkpoint', 'config_changes',
-           'load_checkpoint', 'teacher_from_checkpoint', 'export_backbone']
+__all__ = ['FORMAT_VERSION', 'HEAD_KEYS', 'MID_EPOCH_KEYS', 'EXPORT_FILES', 'CheckpointError', 'rng_state', 'all_rng_states',
+           'set_rng_state', 'atomic_save', 'arch_keys', 'state_checksum', 'checkpoint_state', 'save_checkpoint',
+           'checkpoint_file', 'read_checkpoint', 'check_structure', 'config_changes', 'load_weights', 'load_checkpoint',
+           'teacher_from_checkpoint', 'export_backbone']
 
 # %% ../nbs/06_checkpoints.ipynb #d74edf13
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3    # 3: a checksum and the number of processes; 2: the generators of every process; 1: of one
 
 class CheckpointError(DinoError, RuntimeError):
     "A checkpoint that cannot be used (missing, truncated, corrupt, foreign, of another architecture), or an export that cannot be written."
@@ -40,10 +41,7 @@ def rng_state() -> dict:
 
 def all_rng_states() -> list[dict]:
     "`rng_state()` of every process, in rank order, on every process (one all-gather under torchrun)."
-    if not (dist.is_available() and dist.is_initialized()) or dist.get_world_size() == 1: return [rng_state()]
-    states = [None] * dist.get_world_size()
-    dist.all_gather_object(states, rng_state())
-    return states
+    return gather_objects(rng_state())
 
 def set_rng_state(state: dict) -> None:
     "Restore the generators saved by `rng_state`."
@@ -55,33 +53,46 @@ def set_rng_state(state: dict) -> None:
 
 # %% ../nbs/06_checkpoints.ipynb #0dfd601f
 def atomic_save(obj, path: str|Path) -> Path:
-    "`torch.save` to a temporary file next to `path`, fsync, then rename over `path`."
+    "`torch.save` of `obj` to `path` through `atomic_write`: the earlier file stays intact if anything goes wrong."
     path = Path(path)
-    tmp = path.with_name(f'.{path.name}.tmp-{os.getpid()}')
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with open(tmp, 'wb') as f:
-            torch.save(obj, f)
-            f.flush(); os.fsync(f.fileno())
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try: os.fsync(dir_fd)
-        finally: os.close(dir_fd)
-    except OSError as e: raise OutputError(f"cannot write checkpoint '{path}' ({e.strerror or e}); an earlier one there is intact") from None
-    finally:
-        if tmp.exists(): tmp.unlink()
-    return path
+    try: path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise OutputError(f'cannot write checkpoint {str(path)!r} ({e.strerror or e})') from None
+    return atomic_write(path, lambda f: torch.save(obj, f), 'checkpoint')
 
 # %% ../nbs/06_checkpoints.ipynb #6d032ee4
-ARCH_KEYS = ('backbone', 'patch_size', 'out_dim', 'hidden_dim', 'bottleneck_dim', 'use_bn_in_head', 'norm_last_layer')
+HEAD_KEYS = ('out_dim', 'hidden_dim', 'bottleneck_dim', 'use_bn_in_head', 'norm_last_layer')
+
+def arch_keys(backbone: str) -> tuple[str, ...]:
+    "The `model.*` keys that fix the shapes of the weights, for `backbone`."
+    return ('backbone', *(('resnet_width', 'resnet_stem') if backbone in RESNETS else ('patch_size',)), *HEAD_KEYS)
+
+def _feed(h, value) -> None:
+    "Add `value` (nested dicts, lists, tensors and plain values) to the hash `h`, in a fixed order."
+    if isinstance(value, torch.Tensor):
+        t = value.detach().cpu().contiguous()
+        h.update(f'T{t.dtype}{tuple(t.shape)}'.encode()); h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    elif isinstance(value, dict):
+        h.update(f'D{len(value)}'.encode())
+        for k in sorted(value, key=repr): h.update(repr(k).encode()); _feed(h, value[k])
+    elif isinstance(value, (list, tuple)):
+        h.update(f'L{len(value)}'.encode())
+        for v in value: _feed(h, v)
+    else: h.update(f'V{value!r}'.encode())
+
+def state_checksum(state: dict) -> str:
+    "SHA-256 of everything in `state` but its 'checksum' entry."
+    h = hashlib.sha256()
+    _feed(h, {k: v for k, v in state.items() if k != 'checksum'})
+    return h.hexdigest()
 
 def checkpoint_state(trainer: DinoTrainer) -> dict:
-    "Everything needed to continue `trainer` exactly, as tensors and plain values."
-    return {'format_version': FORMAT_VERSION, 'epoch': trainer.epoch, 'step': trainer.step, 'batch': trainer.batch,
-            'student': trainer.student_without_ddp.state_dict(), 'teacher': trainer.teacher.state_dict(),
-            'optimizer': trainer.optimizer.state_dict(), 'scaler': trainer.scaler.state_dict(),
-            'loss': trainer.loss_fn.state_dict(), 'config': config_to_dict(trainer.cfg),
-            'history': trainer.history.state_dict(), 'rng': all_rng_states()}
+    "Everything needed to continue `trainer` exactly, as tensors and plain values, with its checksum."
+    state = {'format_version': FORMAT_VERSION, 'epoch': trainer.epoch, 'step': trainer.step, 'batch': trainer.batch,
+             'world_size': trainer.world_size, 'student': trainer.student_without_ddp.state_dict(), 'teacher': trainer.teacher.state_dict(),
+             'optimizer': trainer.optimizer.state_dict(), 'scaler': trainer.scaler.state_dict(),
+             'loss': trainer.loss_fn.state_dict(), 'config': config_to_dict(trainer.cfg),
+             'history': trainer.history.state_dict(), 'rng': all_rng_states()}
+    return state | {'checksum': state_checksum(state)}
 
 def save_checkpoint(trainer: DinoTrainer, path: str|Path) -> Path:
     "Write the full state of `trainer` to `path`, atomically; under torchrun every process calls it and process 0 writes."
@@ -95,34 +106,68 @@ def checkpoint_file(path: str|Path) -> Path:
     path = Path(path).expanduser()
     if path.is_dir():
         if (path/'checkpoint.pt').is_file(): return path/'checkpoint.pt'
-        raise CheckpointError(f"'{path}' is a directory without a checkpoint.pt: give a checkpoint file or a run directory")
-    if not path.is_file(): raise CheckpointError(f"checkpoint '{path}' does not exist")
+        raise CheckpointError(f"{str(path)!r} is a directory without a checkpoint.pt: give a checkpoint file or a run directory")
+    if not path.is_file(): raise CheckpointError(f"checkpoint {str(path)!r} does not exist")
     return path
 
 def read_checkpoint(path: str|Path) -> dict:
-    "Load and check a checkpoint file or run directory (tensors and plain values only), on the CPU."
+    "Load a checkpoint file or run directory (tensors and plain values only) on the CPU, checking its kind, version and checksum."
     path = checkpoint_file(path)
     if not zipfile.is_zipfile(path):
-        raise CheckpointError(f"'{path}' is not a checkpoint, or it is truncated or corrupt (not the zip archive torch.save writes)")
+        raise CheckpointError(f"{str(path)!r} is not a checkpoint, or it is truncated or corrupt (not the zip archive torch.save writes)")
     try: state = torch.load(path, map_location='cpu', weights_only=True)
     except Exception as e:
         first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
         if isinstance(e, pickle.UnpicklingError) and 'Weights only load failed' in str(e):
-            raise CheckpointError(f"checkpoint '{path}' holds objects other than tensors and plain values; refusing to load it") from None
-        raise CheckpointError(f"checkpoint '{path}' is truncated or corrupt ({type(e).__name__}: {first_line})") from None
+            raise CheckpointError(f"checkpoint {str(path)!r} holds objects other than tensors and plain values; refusing to load it") from None
+        raise CheckpointError(f"checkpoint {str(path)!r} is truncated or corrupt ({type(e).__name__}: {first_line})") from None
     if not isinstance(state, dict) or 'format_version' not in state or 'teacher' not in state:
-        raise CheckpointError(f"'{path}' is not a dino_nb checkpoint (no format_version/teacher entries)")
+        raise CheckpointError(f"{str(path)!r} is not a dino_nb checkpoint (no format_version/teacher entries)")
     version = state['format_version']
-    if type(version) is not int: raise CheckpointError(f"'{path}' is not a dino_nb checkpoint (its format_version is {version!r}, not a number)")
+    if type(version) is not int: raise CheckpointError(f"{str(path)!r} is not a dino_nb checkpoint (its format_version is {version!r}, not a number)")
     if version > FORMAT_VERSION:
-        raise CheckpointError(f"checkpoint '{path}' has format version {version}, newer than this dino_nb reads ({FORMAT_VERSION}): upgrade dino_nb")
+        raise CheckpointError(f"checkpoint {str(path)!r} has format version {version}, newer than this dino_nb reads ({FORMAT_VERSION}): upgrade dino_nb")
+    if version >= 3 and state.get('checksum') != state_checksum(state):
+        raise CheckpointError(f"checkpoint {str(path)!r} is corrupt: its contents do not match the checksum saved with it")
     return state
 
 def _need(state: dict, path, *keys: str) -> None:
     "Raise if `state` lacks any of the entries `keys`, naming them."
     missing = [k for k in keys if k not in state]
-    if missing: raise CheckpointError(f"checkpoint '{path}' has no {', '.join(missing)} entr{'y' if len(missing) == 1 else 'ies'}: "
+    if missing: raise CheckpointError(f"checkpoint {str(path)!r} has no {', '.join(missing)} entr{'y' if len(missing) == 1 else 'ies'}: "
                                       "it was not written by dino_nb's trainer")
+
+# %% ../nbs/06_checkpoints.ipynb #ad97c2f2
+def _structure_problem(state: dict) -> str|None:
+    "What is wrong with the structure of a full training checkpoint, or None."
+    def count(v): return type(v) is int and v >= 0
+    for k in ('epoch', 'step', 'batch'):
+        if not count(state[k]): return f'its {k} entry is {state[k]!r}, not a non-negative integer'
+    if 'world_size' in state and not (count(state['world_size']) and state['world_size'] >= 1): return f"its world_size entry is {state['world_size']!r}"
+    for k in ('student', 'teacher', 'loss'):
+        if not isinstance(state[k], dict) or not all(isinstance(v, torch.Tensor) for v in state[k].values()): return f'its {k} entry is not a state dict of tensors'
+    if not isinstance(state['optimizer'], dict) or set(state['optimizer']) < {'state', 'param_groups'}: return 'its optimizer entry is not an optimizer state'
+    if not isinstance(state['config'], dict): return 'its config entry is not a mapping'
+    h = state['history']
+    if not (isinstance(h, dict) and isinstance(h.get('steps'), list) and isinstance(h.get('epochs'), list)): return 'its history is not {steps: [...], epochs: [...]}'
+    if not all(isinstance(r, dict) and count(r.get('step')) and count(r.get('epoch')) for r in h['steps']): return 'a step record of its history lacks its step or epoch'
+    if not all(isinstance(r, dict) and count(r.get('epoch')) for r in h['epochs']): return 'an epoch record of its history lacks its epoch'
+    rng = state['rng'] if isinstance(state['rng'], list) else [state['rng']]
+    for s in rng:
+        if not (isinstance(s, dict) and {'python', 'numpy', 'torch'} <= set(s)): return 'its random generator states are incomplete'
+        n = s['numpy']
+        if not (isinstance(n, (list, tuple)) and len(n) == 5 and isinstance(n[1], torch.Tensor) and n[1].numel() == 624):
+            return 'its NumPy generator state is not a Mersenne Twister state'
+        if not (isinstance(s['torch'], torch.Tensor) and s['torch'].dtype == torch.uint8): return 'its PyTorch generator state is not a byte tensor'
+    if not rng: return 'it holds no random generator state'
+    return None
+
+def check_structure(state: dict, path) -> dict:
+    "`state` if it has every entry of a training checkpoint with the types the trainer needs, else a `CheckpointError` naming the first that does not."
+    _need(state, path, 'student', 'optimizer', 'scaler', 'loss', 'config', 'history', 'rng', 'epoch', 'step', 'batch')
+    problem = _structure_problem(state)
+    if problem: raise CheckpointError(f"checkpoint {str(path)!r} is not a usable dino_nb checkpoint: {problem}")
+    return state
 
 # %% ../nbs/06_checkpoints.ipynb #c9e845d7
 def config_changes(saved: dict, cfg: DinoConfig) -> dict[str, tuple]:
@@ -131,6 +176,7 @@ def config_changes(saved: dict, cfg: DinoConfig) -> dict[str, tuple]:
     return {f'{s}.{k}': ((saved.get(s) or {}).get(k), v) for s in now for k, v in now[s].items() if (saved.get(s) or {}).get(k) != v}
 
 _NEW_RUN = 'start a new run instead (--fresh, or another train.out_dir)'
+MID_EPOCH_KEYS = ('data.batch_size', 'train.seed', 'data.dataset', 'data.root')   # what decides the order and the split of an epoch
 
 def _describe(key: str, old, new, done: int) -> str:
     "One line on a setting that a resumed run changes, and what the change does."
@@ -143,43 +189,56 @@ def _describe(key: str, old, new, done: int) -> str:
 
 def _check_resume(state: dict, trainer: DinoTrainer, path) -> list[str]:
     "Raise if `trainer` cannot continue the checkpoint's run correctly; else describe each setting it changes."
-    if not isinstance(state['config'], dict) or any(type(state[k]) is not int for k in ('epoch', 'step', 'batch')):
-        raise CheckpointError(f"checkpoint '{path}' is not a dino_nb checkpoint (its config, epoch, step or batch entry has a wrong type)")
     changes, done, batch = config_changes(state['config'], trainer.cfg), state['epoch'], state['batch']
-    arch = [f'{k}: checkpoint {a!r}, config {b!r}' for k, (a, b) in changes.items() if k.startswith('model.') and k[6:] in ARCH_KEYS]
-    if arch: raise CheckpointError(f"checkpoint '{path}' is of another architecture: {'; '.join(arch)}; {_NEW_RUN}")
+    keys = set(arch_keys(trainer.cfg.model.backbone)) | set(arch_keys(state['config'].get('model', {}).get('backbone', '')))
+    arch = [f'{k}: checkpoint {a!r}, config {b!r}' for k, (a, b) in changes.items() if k.startswith('model.') and k[6:] in keys]
+    if arch: raise CheckpointError(f"checkpoint {str(path)!r} is of another architecture: {'; '.join(arch)}; {_NEW_RUN}")
     if 'optim.optimizer' in changes:
         old, new = changes['optim.optimizer']
-        raise CheckpointError(f"checkpoint '{path}' was trained with optim.optimizer={old}, whose saved state {new} cannot continue from; "
+        raise CheckpointError(f"checkpoint {str(path)!r} was trained with optim.optimizer={old}, whose saved state {new} cannot continue from; "
                               f"keep optim.optimizer={old}, or {_NEW_RUN}")
-    if batch and 'data.batch_size' in changes:
-        old, new = changes['data.batch_size']
-        raise CheckpointError(f"checkpoint '{path}' stopped in the middle of an epoch, after {batch} batches of {old} images: with "
-                              f"data.batch_size={new} the rest of the epoch would skip the wrong images; finish the epoch with "
-                              f"data.batch_size={old} train.epochs={done + 1}, then change it, or {_NEW_RUN}")
+    if batch:
+        saved = state.get('world_size', len(state['rng']) if isinstance(state['rng'], list) else 1)
+        moved = [f'{k}={a!r} (now {b!r})' for k, (a, b) in changes.items() if k in MID_EPOCH_KEYS]
+        if saved != trainer.world_size: moved.append(f'{saved} processes (now {trainer.world_size})')
+        if moved:
+            old_batch = state['config'].get('data', {}).get('batch_size')
+            raise CheckpointError(f"checkpoint {str(path)!r} stopped in the middle of an epoch, after {batch} batches of {old_batch} images, with "
+                                  f"{', '.join(moved)}: the rest of the epoch would see the wrong images; finish the epoch with the "
+                                  f"checkpoint's settings and train.epochs={done + 1}, then change them, or {_NEW_RUN}")
     if batch >= trainer.iters_per_epoch:
-        raise CheckpointError(f"checkpoint '{path}' stopped after {batch} batches of an epoch, but with this configuration an epoch has "
-                              f"{trainer.iters_per_epoch} (the images or the number of processes changed); {_NEW_RUN}")
+        raise CheckpointError(f"checkpoint {str(path)!r} stopped after {batch} batches of an epoch, but with this configuration an epoch has "
+                              f"{trainer.iters_per_epoch} (the images changed); {_NEW_RUN}")
     return [_describe(k, a, b, done) for k, (a, b) in changes.items()]
 
 # %% ../nbs/06_checkpoints.ipynb #6e7ab5f7
+def load_weights(module: nn.Module, weights: dict, what: str, path) -> None:
+    "Load `weights` into `module`, or a `CheckpointError` naming the first missing, unexpected or mis-shaped entry."
+    own = module.state_dict()
+    missing, unexpected = [k for k in own if k not in weights], [k for k in weights if k not in own]
+    shapes = [k for k in own if k in weights and tuple(own[k].shape) != tuple(weights[k].shape)]
+    problem = (f'{len(missing)} entries missing, the first {missing[0]!r}' if missing else
+               f'{len(unexpected)} unexpected entries, the first {unexpected[0]!r}' if unexpected else
+               f'{shapes[0]!r} has shape {tuple(weights[shapes[0]].shape)}, the model {tuple(own[shapes[0]].shape)}' if shapes else None)
+    if problem: raise CheckpointError(f"checkpoint {str(path)!r} does not fit this model: its {what} has {problem}")
+    module.load_state_dict(weights)
+
 def load_checkpoint(path: str|Path, trainer: DinoTrainer, log: Callable[[str], None]|None=print) -> DinoTrainer:
     "Restore the state saved in `path` (a file or run directory) into `trainer`, to continue exactly; `log` the changed settings."
     path = checkpoint_file(path)
-    state = read_checkpoint(path)
-    _need(state, path, 'student', 'optimizer', 'scaler', 'loss', 'config', 'history', 'rng', 'epoch', 'step', 'batch')
+    state = check_structure(read_checkpoint(path), path)
     changes = _check_resume(state, trainer, path)
+    load_weights(trainer.student_without_ddp, state['student'], 'student', path)
+    load_weights(trainer.teacher, state['teacher'], 'teacher', path)
+    load_weights(trainer.loss_fn, state['loss'], 'loss', path)
     try:
-        trainer.student_without_ddp.load_state_dict(state['student'])
-        trainer.teacher.load_state_dict(state['teacher'])
-        trainer.loss_fn.load_state_dict(state['loss'])
         trainer.optimizer.load_state_dict(state['optimizer'])
         trainer.scaler.load_state_dict(state['scaler'])
-        trainer.history = History(**state['history'])
-        states = state['rng'] if isinstance(state['rng'], list) else [state['rng']]   # format 1 saved one process's
-        set_rng_state(states[trainer.rank % len(states)])
     except (RuntimeError, KeyError, ValueError, TypeError) as e:
-        raise CheckpointError(f"checkpoint '{path}' does not fit this model: {(str(e).strip().splitlines() or [type(e).__name__])[0]}") from None
+        raise CheckpointError(f"checkpoint {str(path)!r} does not fit this model: {(str(e).strip().splitlines() or [type(e).__name__])[0]}") from None
+    trainer.history.load_state_dict(state['history'])
+    states = state['rng'] if isinstance(state['rng'], list) else [state['rng']]   # format 1 saved one process's
+    set_rng_state(states[trainer.rank % len(states)])
     trainer.epoch, trainer.step, trainer.batch = state['epoch'], state['step'], state['batch']
     if changes and log: log(f"the configuration differs from the checkpoint's in {len(changes)} key(s):\n  " + '\n  '.join(changes))
     return trainer
@@ -190,27 +249,26 @@ def teacher_from_checkpoint(path: str|Path) -> tuple[DinoModel, DinoConfig]:
     path = checkpoint_file(path)
     state = read_checkpoint(path)
     _need(state, path, 'config')
+    if not isinstance(state['config'], dict): raise CheckpointError(f"checkpoint {str(path)!r} holds an unusable config: not a mapping")
     try: cfg = config_from_dict(state['config'])
-    except ConfigError as e: raise CheckpointError(f"checkpoint '{path}' holds an unusable config: {e}") from None
+    except ConfigError as e: raise CheckpointError(f"checkpoint {str(path)!r} holds an unusable config: {e}") from None
     cfg.model.pretrained = ''
     teacher = DinoModel.from_config(cfg, drop_path_rate=0.)
-    try: teacher.load_state_dict(state['teacher'])
-    except RuntimeError as e: raise CheckpointError(f"checkpoint '{path}' does not fit its own config: {str(e).splitlines()[0]}") from None
+    load_weights(teacher, state['teacher'], 'teacher', path)
     return teacher.eval(), cfg
 
 # %% ../nbs/06_checkpoints.ipynb #76a40b6d
 EXPORT_FILES = ('config.json', 'model.safetensors')
 
-def _resnet(backbone: nn.Module) -> nn.Module:
-    "The torchvision ResNet inside a backbone."
-    return getattr(backbone, 'resnet', backbone)
-
 def _export_dir(out: Path, force: bool) -> None:
-    "Refuse an `out` that is a file, or that holds files the export would replace (unless `force`)."
-    if out.exists() and not out.is_dir(): raise CheckpointError(f"export directory '{out}' is a file")
-    clash = [name for name in EXPORT_FILES if (out/name).exists()]
+    "Refuse an `out` that is a file, whose targets are directories, or that holds files the export would replace or remove (unless `force`)."
+    if out.exists() and not out.is_dir(): raise CheckpointError(f"export directory {str(out)!r} is a file")
+    blocked = [name for name in EXPORT_FILES if (out/name).is_dir()]
+    if blocked: raise CheckpointError(f"{str(out)!r} holds a directory {' and '.join(map(repr, blocked))} where the export writes a file")
+    clash = [name for name in EXPORT_FILES if (out/name).exists()] + sorted(p.name for p in out.glob('model-*-of-*.safetensors')) + \
+            [name for name in ('model.safetensors.index.json',) if (out/name).exists()]
     if clash and not force:
-        raise CheckpointError(f"'{out}' already holds {' and '.join(clash)}, which the export would replace: "
+        raise CheckpointError(f"{str(out)!r} already holds {', '.join(clash)}, which the export would replace: "
                               "choose another directory, or force the export (--force) to overwrite")
 
 def _vit_for_size(vit: ViTModel, image_size: int) -> ViTModel:
@@ -225,8 +283,14 @@ def _vit_for_size(vit: ViTModel, image_size: int) -> ViTModel:
     return out
 
 # %% ../nbs/06_checkpoints.ipynb #e5a1c0d2
+def _resnet_config(net: nn.Module, image_size: int|None) -> dict:
+    "What `config.json` says about an exported ResNet: enough to rebuild it (torchvision's name, and dino_nb's width and stem)."
+    return {'architecture': resnet_name(net), 'feature_dim': net.embed_dim, 'classifier': 'Identity', 'image_size': image_size,
+            'width': getattr(net, 'width', 64), 'stem': getattr(net, 'stem', 'imagenet')}
+
 def export_backbone(source: str|Path|nn.Module, out_dir: str|Path, image_size: int|None=None, force: bool=False) -> Path:
     "Write the backbone of a checkpoint's teacher (or of a `DinoModel`/backbone) to `out_dir`, for `image_size` px inputs."
+    from safetensors.torch import save
     out = Path(out_dir)
     _export_dir(out, force)
     if isinstance(source, (str, Path)):
@@ -234,14 +298,16 @@ def export_backbone(source: str|Path|nn.Module, out_dir: str|Path, image_size: i
         image_size = image_size or cfg.data.global_crop_size
     backbone = getattr(source, 'backbone', source)
     try: out.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise CheckpointError(f"cannot create export directory '{out}': {e.strerror}") from None
+    except OSError as e: raise CheckpointError(f"cannot create export directory {str(out)!r}: {e.strerror}") from None
     if is_vit(backbone):
         vit = backbone.vit
         if image_size and image_size != vit.config.image_size: vit = _vit_for_size(vit, image_size)
-        vit.save_pretrained(out)
+        with tempfile.TemporaryDirectory(dir=out) as staging:                     # written aside, then moved in file by file
+            vit.save_pretrained(staging)
+            for name in EXPORT_FILES: atomic_write(out/name, lambda f: f.write((Path(staging)/name).read_bytes()), 'exported backbone')
     else:
-        net = _resnet(backbone)
-        save_file({k: v.contiguous() for k, v in net.state_dict().items()}, out/'model.safetensors')
-        (out/'config.json').write_text(json.dumps({'architecture': resnet_name(net), 'feature_dim': backbone.embed_dim,
-                                                   'classifier': 'Identity', 'image_size': image_size}, indent=2))
+        weights = save({k: v.contiguous() for k, v in backbone.state_dict().items()})
+        atomic_write(out/'model.safetensors', lambda f: f.write(weights), 'exported backbone')
+        text = json.dumps(_resnet_config(backbone, image_size), indent=2).encode()
+        atomic_write(out/'config.json', lambda f: f.write(text), 'exported backbone')
     return out

@@ -4,35 +4,49 @@
 
 # %% ../nbs/09_cli.ipynb #498365b5
 from __future__ import annotations
-import argparse, shutil, sys, time
+import argparse, os, re, shutil, socket, sys, time
 from pathlib import Path
-import torch
-from .config import DinoConfig, DinoError, apply_overrides, config_from_dict, describe_config, get_config, list_presets, save_config, writable_dir
-from .trainer import DinoTrainer, TrainingInterrupted, init_distributed, is_main_process, plot_history, resolve_device
-from .checkpoint import export_backbone, load_checkpoint, read_checkpoint, save_checkpoint, teacher_from_checkpoint
-from .attention import save_attention_figure
-from .evaluate import KNNEvaluator, linear_probe, knn_accuracy
+from typing import TYPE_CHECKING
+from .config import (DinoConfig, DinoError, OutputError, apply_overrides, atomic_write, describe_config, get_config, list_presets,
+                            save_config, writable_dir)
+if TYPE_CHECKING: from dino_nb.trainer import DinoTrainer
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'save_run', 'train', 'summary', 'evaluate_checkpoint', 'main']
+__all__ = ['RUN_FILES', 'NUMBERED_CHECKPOINT', 'run_files', 'save_run', 'RunDirectory', 'train', 'summary', 'evaluate_checkpoint',
+           'main']
 
 # %% ../nbs/09_cli.ipynb #d7f2fb0f
+RUN_FILES = ('checkpoint.pt', 'config.yaml', 'history.json', 'history.png')
+NUMBERED_CHECKPOINT = re.compile(r'checkpoint-\d{4,}\.pt')
+
+def run_files(out: Path) -> list[Path]:
+    "The files of a run in `out`: `RUN_FILES` and the numbered checkpoints, and nothing else."
+    if not out.is_dir(): return []
+    return sorted(p for p in out.iterdir() if p.is_file() and (p.name in RUN_FILES or NUMBERED_CHECKPOINT.fullmatch(p.name)))
+
+def _copy(src: Path, dest: Path, what: str) -> None:
+    "Copy `src` to `dest` through `atomic_write`, in chunks."
+    def write(f):
+        with open(src, 'rb') as s: shutil.copyfileobj(s, f, 1 << 24)
+    atomic_write(dest, write, what)
+
 def save_run(trainer: DinoTrainer, out_dir: str|Path) -> None:
     "Write checkpoint, history and plots of `trainer` to `out_dir`: every process calls it, process 0 writes."
+    from dino_nb.checkpoint import save_checkpoint
+    from dino_nb.distributed import is_main_process
+    from dino_nb.monitor import plot_history
     out, every = Path(out_dir), trainer.cfg.train.checkpoint_every
     save_checkpoint(trainer, out/'checkpoint.pt')
     if not is_main_process(): return
     if every and trainer.epoch % every == 0 and trainer.batch == 0:
-        shutil.copyfile(out/'checkpoint.pt', out/f'checkpoint-{trainer.epoch:04d}.pt')
+        _copy(out/'checkpoint.pt', out/f'checkpoint-{trainer.epoch:04d}.pt', 'checkpoint')
     trainer.history.save(out/'history.json')
     plot_history(trainer.history, trainer.cfg.model.out_dim, out/'history.png')
 
 # %% ../nbs/09_cli.ipynb #b531cce6
-RUN_FILES = ('checkpoint*.pt', 'config.yaml', 'history.json', 'history.png')
-
 def _set_aside(out: Path) -> Path|None:
     "Move the files of an earlier run in `out`, and only those, to a dated subfolder, so a fresh run loses nothing."
-    old = sorted({p for pattern in RUN_FILES for p in out.glob(pattern) if p.is_file()}) if out.is_dir() else []
+    old = run_files(out)
     if not old: return None
     stamp = time.strftime('previous-%Y%m%d-%H%M%S')
     dest = next(out/name for name in (stamp, *(f'{stamp}-{i}' for i in range(2, 1000))) if not (out/name).exists())
@@ -40,27 +54,67 @@ def _set_aside(out: Path) -> Path|None:
     for p in old: p.rename(dest/p.name)
     return dest
 
+class RunDirectory:
+    "A run directory checked before any work (writable, none of the run's files a directory, not in use) and locked while in use."
+    LOCK = '.dino-nb.lock'
+    def __init__(self, path: str|Path, lock: bool=True): self.path, self.lock, self._file = Path(path).expanduser(), lock, None
+
+    def __enter__(self) -> RunDirectory:
+        writable_dir(self.path, 'train.out_dir')
+        blocked = [n for n in RUN_FILES if (self.path/n).is_dir()]
+        if blocked: raise OutputError(f"train.out_dir: {str(self.path/blocked[0])!r} is a directory, where the run writes its "
+                                      f"{blocked[0]}: move it away or choose another train.out_dir")
+        if self.lock: self._take()
+        return self
+
+    def _take(self) -> None:
+        "Hold the directory's lock, or refuse: another process holds it."
+        try: import fcntl
+        except ImportError: return                           # no POSIX locks on this system (Windows): no guard
+        path = self.path/self.LOCK
+        while True:
+            f = open(path, 'a+')
+            try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                f.seek(0); holder = f.read().strip() or 'another process'; f.close()
+                raise OutputError(f"train.out_dir: {str(self.path)!r} is in use by another run ({holder}); wait for it to end, "
+                                  'or choose another train.out_dir') from None
+            if path.exists() and os.stat(path).st_ino == os.fstat(f.fileno()).st_ino: break
+            f.close()                                        # the holder removed the file as we opened it: take a fresh one
+        f.seek(0); f.truncate(); f.write(f'process {os.getpid()} on {socket.gethostname()}'); f.flush()
+        self._file = f
+
+    def __exit__(self, *exc) -> None:
+        if self._file:                                       # remove the lock file, then let go of the lock
+            (self.path/self.LOCK).unlink(missing_ok=True)
+            self._file.close(); self._file = None
+
 # %% ../nbs/09_cli.ipynb #f84c237d
 def train(cfg: DinoConfig, fresh: bool=False, progress: bool=True, log=print) -> DinoTrainer:
     "Train DINO as `cfg` says, resuming from `train.out_dir` unless `fresh`; return the trainer."
+    from dino_nb.checkpoint import load_checkpoint
+    from dino_nb.distributed import init_distributed
+    from dino_nb.evaluate import KNNEvaluator
+    from dino_nb.trainer import DinoTrainer, resolve_device
     rank, _ = init_distributed(cfg.train.dist_timeout_minutes)
-    out, device = Path(cfg.train.out_dir).expanduser(), resolve_device(cfg.train.device)
-    if rank == 0: writable_dir(out, 'train.out_dir')
-    evaluate = KNNEvaluator.from_config(cfg, device, progress and rank == 0) if cfg.train.eval_every else None
-    trainer = DinoTrainer.from_config(cfg, evaluate=evaluate, progress=progress)
-    ckpt = out/'checkpoint.pt'
-    if ckpt.exists() and cfg.train.resume and not fresh:
-        load_checkpoint(ckpt, trainer, log)
-        log(f'resuming from {ckpt} at epoch {trainer.epoch}, step {trainer.step}')
-        if trainer.epoch >= cfg.train.epochs:
-            log(f'nothing to train: the run in {out} has already done {trainer.epoch} epochs (train.epochs={cfg.train.epochs}); '
-                'raise train.epochs to train longer, or start over with --fresh')
-            return trainer
-    elif rank == 0 and (moved := _set_aside(out)): log(f'starting fresh: the earlier run in {out} was moved to {moved}')
-    if rank == 0: save_config(cfg, out/'config.yaml')
-    log(f'training {cfg.model.backbone} on {len(trainer.sampler.dataset)} images ({cfg.data.dataset}), '
-        f'{cfg.train.epochs} epochs on {trainer.device} ({trainer.precision}), writing to {out}')
-    trainer.fit(callbacks=[lambda tr: save_run(tr, out)])
+    out = Path(cfg.train.out_dir).expanduser()
+    with RunDirectory(out, lock=rank == 0):
+        device = resolve_device(cfg.train.device)
+        evaluate = KNNEvaluator.from_config(cfg, device, progress and rank == 0) if cfg.train.eval_every else None
+        trainer = DinoTrainer.from_config(cfg, evaluate=evaluate, progress=progress)
+        ckpt = out/'checkpoint.pt'
+        if ckpt.exists() and cfg.train.resume and not fresh:
+            load_checkpoint(ckpt, trainer, log)
+            log(f'resuming from {ckpt} at epoch {trainer.epoch}, step {trainer.step}')
+            if trainer.epoch >= cfg.train.epochs and not trainer.evaluation_due():
+                log(f'nothing to train: the run in {out} has already done {trainer.epoch} epochs (train.epochs={cfg.train.epochs}); '
+                    'raise train.epochs to train longer, or start over with --fresh')
+                return trainer
+        elif rank == 0 and (moved := _set_aside(out)): log(f'starting fresh: the earlier run in {out} was moved to {moved}')
+        if rank == 0: save_config(cfg, out/'config.yaml')
+        log(f'training {cfg.model.backbone} on {len(trainer.sampler.dataset)} images ({cfg.data.dataset}), '
+            f'{cfg.train.epochs} epochs on {trainer.device} ({trainer.precision}), writing to {out}')
+        trainer.fit(callbacks=[lambda tr: save_run(tr, out)])
     return trainer
 
 # %% ../nbs/09_cli.ipynb #b5d4a98c
@@ -77,6 +131,9 @@ def summary(trainer: DinoTrainer) -> str:
 # %% ../nbs/09_cli.ipynb #11212a14
 def evaluate_checkpoint(path: str|Path, overrides: list[str]=(), linear: bool=False, progress: bool=True) -> dict:
     "kNN (and linear-probe) accuracy of a checkpoint's teacher backbone."
+    from dino_nb.checkpoint import teacher_from_checkpoint
+    from dino_nb.evaluate import KNNEvaluator, knn_accuracy, linear_probe
+    from dino_nb.trainer import resolve_device
     teacher, cfg = teacher_from_checkpoint(path)
     cfg = apply_overrides(cfg, overrides)
     device = resolve_device(cfg.train.device)
@@ -129,9 +186,11 @@ def _parser() -> argparse.ArgumentParser:
 # %% ../nbs/09_cli.ipynb #f1314cf8
 def _train_cmd(args) -> int:
     cfg = get_config(args.config, args.overrides)
-    init_distributed()
+    if args.dry_run: print(describe_config(cfg)); return 0
+    from dino_nb.distributed import init_distributed, is_main_process
+    from dino_nb.trainer import TrainingInterrupted
+    init_distributed(cfg.train.dist_timeout_minutes)     # the first call decides the timeout: the configured one
     if is_main_process(): print(describe_config(cfg))
-    if args.dry_run: return 0
     try: trainer = train(cfg, fresh=args.fresh, log=print if is_main_process() else (lambda *a: None))
     except TrainingInterrupted as e:
         print(f'{e}; the checkpoint is saved. Resume with the same command (it continues from {cfg.train.out_dir}).', file=sys.stderr)
@@ -147,10 +206,12 @@ def _eval_cmd(args) -> int:
     return 0
 
 def _attention_cmd(args) -> int:
+    from dino_nb.attention import save_attention_figure
     print(f'attention maps written to {save_attention_figure(args.checkpoint, args.image, args.out, args.threshold, args.size)}')
     return 0
 
 def _export_cmd(args) -> int:
+    from dino_nb.checkpoint import export_backbone
     writable_dir(args.out, '--out')
     print(f'backbone written to {export_backbone(args.checkpoint, args.out, force=args.force)}')
     return 0

@@ -4,15 +4,16 @@
 
 # %% ../nbs/00_config.ipynb #776fd1ba
 from __future__ import annotations
-import dataclasses, difflib, math, re, tempfile, typing
+import dataclasses, difflib, errno, math, os, re, tempfile, typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
+from typing import BinaryIO, Callable
 import yaml
 
 # %% auto #0
-__all__ = ['PRESETS_DIR', 'DinoError', 'ConfigError', 'OutputError', 'writable_dir', 'positive', 'non_negative', 'unit_interval',
-           'non_empty', 'between', 'one_of', 'scale_range', 'option', 'DataConfig', 'ModelConfig', 'LossConfig',
-           'OptimConfig', 'TrainConfig', 'EvalConfig', 'DinoConfig', 'config_from_dict', 'config_to_dict',
+__all__ = ['PRESETS_DIR', 'DinoError', 'ConfigError', 'OutputError', 'writable_dir', 'atomic_write', 'positive', 'non_negative',
+           'unit_interval', 'non_empty', 'between', 'one_of', 'scale_range', 'option', 'DataConfig', 'ModelConfig',
+           'LossConfig', 'OptimConfig', 'TrainConfig', 'EvalConfig', 'DinoConfig', 'config_from_dict', 'config_to_dict',
            'load_config', 'save_config', 'apply_overrides', 'list_presets', 'load_preset', 'get_config',
            'describe_config']
 
@@ -42,14 +43,42 @@ class OutputError(DinoError, OSError):
 def writable_dir(path: str|Path, name: str) -> Path:
     "Create directory `path` if needed and check that files can be written in it; errors name `name` (a key or option)."
     path = Path(path).expanduser()
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{name}: {str(path)!r} is a {'file' if path.is_file() else 'device or special file'}, not a directory")
     try:
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=path): pass
     except OSError as e:
-        if path.is_file(): raise OutputError(f"{name}: '{path}' is a file, not a directory") from None
-        blocking = next((p for p in reversed(path.parents) if p.is_file()), None)
-        if blocking: raise OutputError(f"{name}: cannot create '{path}': '{blocking}' is a file, not a directory") from None
-        raise OutputError(f"{name}: cannot write to '{path}' ({e.strerror or e})") from None
+        blocking = next((p for p in reversed(path.parents) if p.exists() and not p.is_dir()), None)
+        if blocking: raise OutputError(f"{name}: cannot create {str(path)!r}: {str(blocking)!r} is a file, not a directory") from None
+        raise OutputError(f"{name}: cannot write to {str(path)!r} ({e.strerror or e})") from None
+    return path
+
+# %% ../nbs/00_config.ipynb #d77c7722
+def _storage_reason(e: Exception) -> str:
+    "What a storage error says, on one line."
+    if isinstance(e, OSError) and e.strerror: return e.strerror
+    return (str(e).strip().splitlines() or [type(e).__name__])[-1][:200]
+
+def atomic_write(path: str|Path, write: Callable[[BinaryIO], None], what: str) -> Path:
+    "Write `path` with `write(f)` into a temporary file beside it, fsync, rename over it; storage errors are one `OutputError` naming `what`."
+    path = Path(path)
+    tmp = path.with_name(f'.{path.name}.tmp-{os.getpid()}')
+    try:
+        if path.is_dir(): raise IsADirectoryError(errno.EISDIR, 'a directory is in the way')
+        with open(tmp, 'wb') as f:
+            write(f)
+            f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+        try:
+            fd = os.open(path.parent, os.O_RDONLY)
+            try: os.fsync(fd)
+            finally: os.close(fd)
+        except OSError: pass                               # some file systems cannot sync a directory; the rename is done
+    except (OSError, RuntimeError) as e:
+        raise OutputError(f'cannot write {what} {str(path)!r} ({_storage_reason(e)}); an earlier file there is intact') from None
+    finally:
+        if tmp.exists(): tmp.unlink()
     return path
 
 # %% ../nbs/00_config.ipynb #aa67a8c4
@@ -93,10 +122,15 @@ class DataConfig:
     num_local_crops: int = option(8, between(0, 64), 'number of local views')
     global_crops_scale: tuple[float, float] = option((0.4, 1.0), scale_range, 'area fraction of the global crops')
     local_crops_scale: tuple[float, float] = option((0.05, 0.4), scale_range, 'area fraction of the local crops')
+    blur_sigma: tuple[float, float] = option((0.1, 2.0), lambda v: None if 0 < v[0] <= v[1] <= 100 else 'must be (min, max) with 0 < min <= max <= 100',
+                                             'std of the Gaussian blur, px (DINO: 0.1-2 at 224 px views)')
     skip_bad_images: bool = option(False, help='skip (and count) unreadable images instead of failing')
     augment_on: str = option('auto', one_of('auto', 'cpu', 'device'),
                              'where the views are made: CPU workers (PIL) or the training device; auto: device on CUDA')
-    decode_size: int = option(448, between(16, 4096), 'device augmentation: longer side of the images the workers send, px')
+    decode_size: int = option(448, between(16, 4096), 'device augmentation and cache: longer side of the decoded images, px')
+    cache: str = option('none', one_of('none', 'memory'),
+                        'memory: decode every image once into one uint8 tensor (on the GPU if it fits) and augment on the device')
+    cache_max_gb: float = option(8., positive, 'data.cache=memory: refuse datasets whose decoded images need more than this')
 
 # %% ../nbs/00_config.ipynb #74e98da4
 @dataclass
@@ -111,6 +145,9 @@ class ModelConfig:
     norm_last_layer: bool = option(True, help='fix the norm of the last layer weights to 1')
     use_bn_in_head: bool = option(False, help='BatchNorm in the head MLP')
     drop_path_rate: float = option(0.1, unit_interval, 'stochastic depth of the student ViT')
+    resnet_width: int = option(64, between(1, 1024), "ResNets: channels of the first stage (64: torchvision's; 16: a quarter-width net)")
+    resnet_stem: str = option('imagenet', one_of('imagenet', 'small'),
+                              "ResNets: torchvision's 7x7 stride-2 stem, or a 3x3 stride-1 one for small images")
     pretrained: str = option('', help='Hugging Face DINO model name or local directory to start from')
     pos_embed_interpolation: str = option('dino', one_of('dino', 'hf'),
                                           "ViT position table resized as the original DINO code ('dino') or Hugging Face ('hf') does")
@@ -154,6 +191,7 @@ class TrainConfig:
     log_every: int = option(10, between(1, 100_000), 'steps between two reads of the training statistics from the device')
     channels_last: bool = option(True, help='ResNets: channels-last memory layout (faster convolutions)')
     compile: bool = option(False, help='torch.compile the student and the teacher')
+    tensorboard: bool = option(False, help='also write every logged number to OUT_DIR/tensorboard/ (needs the tensorboard package)')
     sync_bn: bool = option(True, help='several processes: BatchNorm statistics over the global batch')
     dist_timeout_minutes: float = option(30., between(0.1, 10_000), 'several processes: how long a process waits for the others')
 
@@ -291,8 +329,8 @@ def _yaml_problem(e: yaml.YAMLError) -> str:
 def load_config(path: str|Path) -> DinoConfig:
     "Read and validate a YAML config file."
     path = Path(path).expanduser()
-    if path.is_dir(): raise ConfigError(f"config file '{path}' is a directory, not a YAML file")
-    if not path.is_file(): raise ConfigError(f"config file '{path}' does not exist")
+    if path.is_dir(): raise ConfigError(f"config file {str(path)!r} is a directory, not a YAML file")
+    if not path.exists(): raise ConfigError(f"config file {str(path)!r} does not exist")   # a pipe or /dev/stdin is read like a file
     try: d = yaml.safe_load(path.read_text(encoding='utf-8'))
     except UnicodeDecodeError as e: raise ConfigError(f"config file '{path}' is not UTF-8 text (byte {e.start}): save it as UTF-8") from None
     except OSError as e: raise ConfigError(f"config file '{path}' cannot be read ({e.strerror or e})") from None
@@ -303,11 +341,10 @@ def load_config(path: str|Path) -> DinoConfig:
 def save_config(cfg: DinoConfig, path: str|Path) -> Path:
     "Write every value of `cfg` to a YAML file."
     path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(yaml.safe_dump(config_to_dict(cfg), sort_keys=False))
-    except OSError as e: raise OutputError(f"cannot write config file '{path}' ({e.strerror or e})") from None
-    return path
+    try: path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise OutputError(f'cannot write config file {str(path)!r} ({_storage_reason(e)})') from None
+    text = yaml.safe_dump(config_to_dict(cfg), sort_keys=False).encode()
+    return atomic_write(path, lambda f: f.write(text), 'config file')
 
 # %% ../nbs/00_config.ipynb #463d90a0
 def apply_overrides(cfg: DinoConfig, overrides: typing.Iterable[str]=()) -> DinoConfig:

@@ -14,10 +14,11 @@ from torchvision.transforms import v2
 from .config import ConfigError, DinoConfig, DinoError
 
 # %% auto #0
-__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'IMG_EXTENSIONS', 'SAMPLE_DIR', 'BadImageError', 'DatasetError', 'load_rgb',
-           'RandomGaussianBlur', 'ToNormalizedTensor', 'denormalize', 'flip_and_color_jitter', 'DINOTransform',
-           'eval_transform', 'eval_transform_from_config', 'ImageDataset', 'collate_multi_crop', 'imagenette',
-           'get_dataset']
+__all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'IMG_EXTENSIONS', 'SAMPLE_DIR', 'FLIP_P', 'JITTER', 'JITTER_P', 'GRAYSCALE_P',
+           'SOLARIZE_THRESHOLD', 'VIEW_RECIPES', 'BadImageError', 'DatasetError', 'load_rgb', 'RandomGaussianBlur',
+           'ToNormalizedTensor', 'denormalize', 'flip_and_color_jitter', 'check_multi_crop', 'DINOTransform',
+           'eval_crop', 'eval_transform', 'eval_transform_from_config', 'ImageDataset', 'collate_multi_crop',
+           'imagenette', 'get_dataset']
 
 # %% ../nbs/01_data.ipynb #36d652f5
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -63,7 +64,7 @@ def load_rgb(path: str|Path) -> Image.Image:
 # %% ../nbs/01_data.ipynb #f4aa4e7e
 class RandomGaussianBlur:
     "With probability `p`, blur a PIL image with a Gaussian of std `sigma` px drawn uniformly in `sigma_range`."
-    def __init__(self, p: float, sigma_range: tuple[float, float]=(0.1, 2.0)): self.p, self.sigma_range = p, tuple(sigma_range)
+    def __init__(self, p: float, sigma_range: tuple[float, float]): self.p, self.sigma_range = p, tuple(sigma_range)
     def __call__(self, img: Image.Image) -> Image.Image:
         if torch.rand(()) >= self.p: return img
         sigma = float(torch.empty(()).uniform_(*self.sigma_range))
@@ -72,13 +73,13 @@ class RandomGaussianBlur:
 
 # %% ../nbs/01_data.ipynb #92928b41
 class ToNormalizedTensor:
-    "PIL RGB image -> float tensor (3, H, W) normalized with `mean` and `std` (ToTensor + Normalize in one pass)."
+    "PIL RGB image, or uint8 tensor (..., 3, H, W) -> float tensor normalized with `mean` and `std` (ToTensor + Normalize in one pass)."
     def __init__(self, mean: tuple=IMAGENET_MEAN, std: tuple=IMAGENET_STD):
         mean, std = torch.tensor(mean).view(3, 1, 1), torch.tensor(std).view(3, 1, 1)
         self.scale, self.shift = 1/(255*std), -mean/std
-    def __call__(self, img: Image.Image) -> torch.Tensor:
-        x = torch.from_numpy(np.array(img if img.mode == 'RGB' else img.convert('RGB'))).permute(2, 0, 1)
-        return torch.addcmul(self.shift, x, self.scale, out=torch.empty(x.shape))
+    def __call__(self, img: Image.Image|torch.Tensor) -> torch.Tensor:
+        x = img if isinstance(img, torch.Tensor) else torch.from_numpy(np.array(img if img.mode == 'RGB' else img.convert('RGB'))).permute(2, 0, 1)
+        return torch.addcmul(self.shift.to(x.device), x, self.scale.to(x.device), out=torch.empty(x.shape, device=x.device))
     def __repr__(self): return f'{type(self).__name__}()'
 
 def denormalize(x: torch.Tensor, mean: tuple=IMAGENET_MEAN, std: tuple=IMAGENET_STD) -> torch.Tensor:
@@ -87,18 +88,23 @@ def denormalize(x: torch.Tensor, mean: tuple=IMAGENET_MEAN, std: tuple=IMAGENET_
     return (x*s + m).clamp(0, 1)
 
 # %% ../nbs/01_data.ipynb #e6716fee
+FLIP_P = 0.5
+JITTER = dict(brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)
+JITTER_P, GRAYSCALE_P = 0.8, 0.2
+SOLARIZE_THRESHOLD = 128
+VIEW_RECIPES = {'global 1': dict(blur=1.0, solarize=0.0), 'global 2': dict(blur=0.1, solarize=0.2), 'local': dict(blur=0.5, solarize=0.0)}
+
 def flip_and_color_jitter() -> v2.Compose:
     "DINO's shared photometric pipeline: horizontal flip, colour jitter (p=0.8), grayscale (p=0.2)."
-    return v2.Compose([v2.RandomHorizontalFlip(p=0.5),
-                       v2.RandomApply([v2.ColorJitter(brightness=0.4, contrast=0.4, saturation=0.2, hue=0.1)], p=0.8),
-                       v2.RandomGrayscale(p=0.2)])
+    return v2.Compose([v2.RandomHorizontalFlip(p=FLIP_P), v2.RandomApply([v2.ColorJitter(**JITTER)], p=JITTER_P),
+                       v2.RandomGrayscale(p=GRAYSCALE_P)])
 
 def _random_crop(size: int, scale: tuple[float, float]) -> v2.RandomResizedCrop:
     return v2.RandomResizedCrop(size, scale=tuple(scale), interpolation=v2.InterpolationMode.BICUBIC)
 
 # %% ../nbs/01_data.ipynb #f834d27e
-def _check_views(global_crop_size, local_crop_size, num_local_crops, global_crops_scale, local_crops_scale) -> None:
-    "Raise a `ValueError` naming the first argument of `DINOTransform` that cannot make views."
+def check_multi_crop(global_crop_size, local_crop_size, num_local_crops, global_crops_scale, local_crops_scale, blur_sigma) -> None:
+    "Raise a `ValueError` naming the first argument of a multi-crop augmentation that cannot make views."
     def count(v): return isinstance(v, int) and not isinstance(v, bool)
     for name, v, least in (('global_crop_size', global_crop_size, 1), ('local_crop_size', local_crop_size, 1),
                            ('num_local_crops', num_local_crops, 0)):
@@ -107,27 +113,29 @@ def _check_views(global_crop_size, local_crop_size, num_local_crops, global_crop
         lo, hi = scale if isinstance(scale, (tuple, list)) and len(scale) == 2 else (None, None)
         if not (isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and 0 < lo <= hi <= 1):
             raise ValueError(f'{name} must be (min, max) with 0 < min <= max <= 1, got {scale!r}')
+    lo, hi = blur_sigma if isinstance(blur_sigma, (tuple, list)) and len(blur_sigma) == 2 else (None, None)
+    if not (isinstance(lo, (int, float)) and isinstance(hi, (int, float)) and 0 < lo <= hi): raise ValueError(f'blur_sigma must be (min, max) with 0 < min <= max, got {blur_sigma!r}')
 
 class DINOTransform:
     "Multi-crop augmentation: a PIL image -> [global view 1, global view 2, local view 1, ..., local view N]."
     def __init__(self, global_crop_size: int, local_crop_size: int, num_local_crops: int,
-                 global_crops_scale: tuple[float, float], local_crops_scale: tuple[float, float]):
-        _check_views(global_crop_size, local_crop_size, num_local_crops, global_crops_scale, local_crops_scale)
+                 global_crops_scale: tuple[float, float], local_crops_scale: tuple[float, float], blur_sigma: tuple[float, float]):
+        check_multi_crop(global_crop_size, local_crop_size, num_local_crops, global_crops_scale, local_crops_scale, blur_sigma)
         self.global_crop_size, self.local_crop_size, self.num_local_crops = global_crop_size, local_crop_size, num_local_crops
         self.global_crops_scale, self.local_crops_scale = tuple(global_crops_scale), tuple(local_crops_scale)
         colour, normalize = flip_and_color_jitter(), ToNormalizedTensor()
-        self.global_transform1 = v2.Compose([_random_crop(global_crop_size, global_crops_scale), colour,
-                                             RandomGaussianBlur(p=1.0), normalize])
-        self.global_transform2 = v2.Compose([_random_crop(global_crop_size, global_crops_scale), colour,
-                                             RandomGaussianBlur(p=0.1), v2.RandomSolarize(threshold=128, p=0.2), normalize])
-        self.local_transform = v2.Compose([_random_crop(local_crop_size, local_crops_scale), colour,
-                                           RandomGaussianBlur(p=0.5), normalize])
+        def view(size, scale, recipe):
+            solarize = [v2.RandomSolarize(threshold=SOLARIZE_THRESHOLD, p=recipe['solarize'])] if recipe['solarize'] else []
+            return v2.Compose([_random_crop(size, scale), colour, RandomGaussianBlur(recipe['blur'], blur_sigma), *solarize, normalize])
+        self.global_transform1 = view(global_crop_size, global_crops_scale, VIEW_RECIPES['global 1'])
+        self.global_transform2 = view(global_crop_size, global_crops_scale, VIEW_RECIPES['global 2'])
+        self.local_transform = view(local_crop_size, local_crops_scale, VIEW_RECIPES['local'])
 
     @classmethod
     def from_config(cls, cfg: DinoConfig) -> DINOTransform:
         "The transform described by `cfg.data`."
         d = cfg.data
-        return cls(d.global_crop_size, d.local_crop_size, d.num_local_crops, d.global_crops_scale, d.local_crops_scale)
+        return cls(d.global_crop_size, d.local_crop_size, d.num_local_crops, d.global_crops_scale, d.local_crops_scale, d.blur_sigma)
 
     def __call__(self, img: Image.Image) -> list[torch.Tensor]:
         if not isinstance(img, Image.Image):
@@ -140,9 +148,13 @@ class DINOTransform:
                 f'{self.num_local_crops} local views of {self.local_crop_size} px, scale {self.local_crops_scale})')
 
 # %% ../nbs/01_data.ipynb #53b288bb
+def eval_crop(resize_size: int, crop_size: int) -> v2.Compose:
+    "Resize the shorter side to `resize_size` (bicubic) and center-crop `crop_size`: a PIL image -> uint8 tensor (3, crop, crop)."
+    return v2.Compose([v2.Resize(resize_size, interpolation=v2.InterpolationMode.BICUBIC), v2.CenterCrop(crop_size), v2.PILToTensor()])
+
 def eval_transform(resize_size: int, crop_size: int) -> v2.Compose:
-    "Resize the shorter side to `resize_size`, center-crop `crop_size`, normalize: a PIL image -> tensor."
-    return v2.Compose([v2.Resize(resize_size, interpolation=v2.InterpolationMode.BICUBIC), v2.CenterCrop(crop_size), ToNormalizedTensor()])
+    "`eval_crop`, then normalize: a PIL image -> float tensor."
+    return v2.Compose([eval_crop(resize_size, crop_size), ToNormalizedTensor()])
 
 def eval_transform_from_config(cfg: DinoConfig) -> v2.Compose:
     "The evaluation transform of `cfg.eval`."

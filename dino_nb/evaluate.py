@@ -4,71 +4,70 @@
 
 # %% ../nbs/08_evaluation.ipynb #628678d9
 from __future__ import annotations
-import copy
+import contextlib, copy
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 from tqdm.auto import tqdm
-from .config import DinoConfig, get_config
-from .data import eval_transform_from_config, get_dataset
+from .config import ConfigError, DinoConfig
+from .data import ToNormalizedTensor, eval_crop, eval_transform_from_config, get_dataset
+from .device_augment import ImageCache, cache_images
+from .distributed import gather_shards, world
 
 # %% auto #0
-__all__ = ['gather_shards', 'extract_features', 'knn_classify', 'knn_accuracy', 'linear_probe', 'KNNEvaluator',
+__all__ = ['image_batches', 'extract_features', 'knn_classify', 'knn_accuracy', 'linear_probe', 'KNNEvaluator', 'eval_images',
            'with_batchnorm_statistics', 'nearest_neighbours', 'show_neighbours', 'pca_2d', 'plot_pca']
 
 # %% ../nbs/08_evaluation.ipynb #cc80cbe4
-def _world() -> tuple[int, int]:
-    return (dist.get_rank(), dist.get_world_size()) if dist.is_available() and dist.is_initialized() else (0, 1)
-
-def gather_shards(local: torch.Tensor, total: int) -> torch.Tensor:
-    "Rows `rank::world_size` of a `total`-row tensor from every process -> the whole tensor, in order, on every process."
-    rank, world_size = _world()
-    if world_size == 1: return local
-    rows = -(-total // world_size)                      # the largest shard; the others are padded to it
-    padded = local.new_zeros(rows, *local.shape[1:])
-    padded[:len(local)] = local
-    shards = [torch.empty_like(padded) for _ in range(world_size)]
-    dist.all_gather(shards, padded)
-    out = local.new_empty(total, *local.shape[1:])
-    for r, shard in enumerate(shards): out[r::world_size] = shard[:len(range(r, total, world_size))]
-    return out
+def image_batches(dataset: Dataset|ImageCache, batch_size: int, device: torch.device, rows: range, num_workers: int=0):
+    "(normalized images, labels) on `device` for the items `rows` of a dataset of image tensors or of an `ImageCache` of crops."
+    if isinstance(dataset, ImageCache):
+        normalize = ToNormalizedTensor()
+        for index in torch.tensor(rows, dtype=torch.int64).split(batch_size):
+            index = index.to(dataset.device)
+            yield normalize(dataset.images[index].to(device, non_blocking=True)), dataset.labels[index].to(device)
+        return
+    loader = DataLoader(Subset(dataset, rows), batch_size=batch_size, shuffle=False, num_workers=num_workers)
+    for images, labels in loader: yield images.to(device), torch.as_tensor(labels, device=device)
 
 @torch.no_grad()
-def extract_features(backbone: nn.Module, dataset: Dataset, batch_size: int=128, device: torch.device|str='cpu',
+def extract_features(backbone: nn.Module, dataset: Dataset|ImageCache, batch_size: int, device: torch.device|str='cpu',
                      num_workers: int=0, progress: bool=True) -> tuple[torch.Tensor, torch.Tensor]:
-    "L2-normalized features and labels of every image of `dataset`, in eval mode, shared out over the processes of a group."
+    "L2-normalized features and labels of every image of `dataset`, in eval mode (bfloat16 on CUDA), shared out over the processes."
     was_training, device = backbone.training, torch.device(device)
-    rank, world_size = _world()
+    rank, world_size = world()
     backbone.eval()
-    loader = DataLoader(Subset(dataset, range(rank, len(dataset), world_size)), batch_size=batch_size, shuffle=False,
-                        num_workers=num_workers)
+    autocast = torch.autocast('cuda', dtype=torch.bfloat16) if device.type == 'cuda' else contextlib.nullcontext()
     feats, labels = [], []
-    for images, y in tqdm(loader, desc='features', leave=False, disable=not progress):
-        feats.append(F.normalize(backbone(images.to(device)).float(), dim=1))
-        labels.append(torch.as_tensor(y, device=device))
+    batches = image_batches(dataset, batch_size, device, range(rank, len(dataset), world_size), num_workers)
+    for images, y in tqdm(batches, desc='features', total=-(-len(range(rank, len(dataset), world_size)) // batch_size),
+                          leave=False, disable=not progress):
+        with autocast: feats.append(F.normalize(backbone(images).float(), dim=1))
+        labels.append(y)
     backbone.train(was_training)
     return gather_shards(torch.cat(feats), len(dataset)), gather_shards(torch.cat(labels), len(dataset))
 
 # %% ../nbs/08_evaluation.ipynb #caf1988e
 @torch.no_grad()
-def knn_classify(train_feats: torch.Tensor, train_labels: torch.Tensor, test_feats: torch.Tensor, k: int=20,
-                 temperature: float=0.07, num_classes: int|None=None, chunk: int=256) -> torch.Tensor:
-    "Class scores (n_test, num_classes) of the weighted kNN vote."
+def knn_classify(train_feats: torch.Tensor, train_labels: torch.Tensor, test_feats: torch.Tensor, k: int,
+                 temperature: float, num_classes: int|None=None, chunk: int=256) -> torch.Tensor:
+    "Class scores (n_test, num_classes) of the weighted kNN vote, each row divided by its largest weight exp(s_1 / T)."
+    if k < 1: raise ValueError(f'k must be >= 1, got {k}')
+    if not temperature > 0: raise ValueError(f'temperature must be > 0, got {temperature}')
     num_classes = num_classes or int(train_labels.max()) + 1
     k = min(k, len(train_feats))
     scores = []
     for q in test_feats.split(chunk):
         sim, idx = (q @ train_feats.T).topk(k, dim=1)
         votes = torch.zeros(len(q), num_classes, dtype=sim.dtype, device=sim.device)
-        scores.append(votes.scatter_add_(1, train_labels[idx], (sim / temperature).exp()))
+        scores.append(votes.scatter_add_(1, train_labels[idx], ((sim - sim[:, :1]) / temperature).exp()))
     return torch.cat(scores)
 
 # %% ../nbs/08_evaluation.ipynb #11d61c9d
-def knn_accuracy(train_feats, train_labels, test_feats, test_labels, k: int=20, temperature: float=0.07,
+def knn_accuracy(train_feats, train_labels, test_feats, test_labels, k: int, temperature: float,
                  num_classes: int|None=None) -> dict:
     "Top-1 and top-5 accuracy (%) of the weighted kNN classifier."
     num_classes = num_classes or int(max(train_labels.max(), test_labels.max())) + 1
@@ -78,7 +77,7 @@ def knn_accuracy(train_feats, train_labels, test_feats, test_labels, k: int=20, 
     return {'knn_top1': 100 * hits[:, 0].float().mean().item(), 'knn_top5': 100 * hits.any(1).float().mean().item()}
 
 # %% ../nbs/08_evaluation.ipynb #59406986
-def linear_probe(train_feats, train_labels, test_feats, test_labels, epochs: int=10, lr: float=1e-3,
+def linear_probe(train_feats, train_labels, test_feats, test_labels, epochs: int, lr: float,
                  num_classes: int|None=None, batch_size: int=256, seed: int=0) -> dict:
     "Top-1 accuracy (%) of a linear classifier trained with Adam on frozen features."
     num_classes = num_classes or int(max(train_labels.max(), test_labels.max())) + 1
@@ -95,38 +94,60 @@ def linear_probe(train_feats, train_labels, test_feats, test_labels, epochs: int
     return {'linear_top1': 100 * (pred == test_labels).float().mean().item()}
 
 # %% ../nbs/08_evaluation.ipynb #7250db34
+def _class_map(train_classes: list[str], val_classes: list[str]) -> torch.Tensor|None:
+    "For each val class, the index of the training class of the same name (None if they are numbered alike)."
+    if not train_classes or not val_classes or list(train_classes) == list(val_classes): return None
+    missing = [c for c in val_classes if c not in train_classes]
+    if missing: raise ConfigError(f"the val split has classes that the train split lacks: {', '.join(map(repr, missing))}; "
+                                  'kNN evaluation needs the same class names in both')
+    return torch.tensor([list(train_classes).index(c) for c in val_classes])
+
 class KNNEvaluator:
     "kNN (and optionally linear-probe) accuracy of a backbone on a labelled train/val pair."
-    def __init__(self, train_set: Dataset, val_set: Dataset, k: int=20, temperature: float=0.07, batch_size: int=128,
+    def __init__(self, train_set: Dataset|ImageCache, val_set: Dataset|ImageCache, k: int, temperature: float, batch_size: int,
                  device: torch.device|str='cpu', num_workers: int=0, progress: bool=True):
+        if k < 1: raise ValueError(f'k must be >= 1, got {k}')
         self.train_set, self.val_set, self.k, self.temperature = train_set, val_set, k, temperature
         self.batch_size, self.device, self.num_workers, self.progress = batch_size, device, num_workers, progress
         self.num_classes = len(getattr(train_set, 'classes', [])) or None
+        self.val_to_train = _class_map(getattr(train_set, 'classes', []), getattr(val_set, 'classes', []))
 
     @classmethod
     def from_config(cls, cfg: DinoConfig, device: torch.device|str='cpu', progress: bool=True) -> KNNEvaluator:
-        "Train and val splits of the configured data, with evaluation transforms."
-        tf = eval_transform_from_config(cfg)
-        return cls(get_dataset(cfg, 'train', tf), get_dataset(cfg, 'val', tf), cfg.eval.knn_k, cfg.eval.knn_temperature,
-                   cfg.eval.batch_size, device, cfg.data.num_workers, progress)
+        "Train and val splits of the configured data, with evaluation transforms (cropped once into memory with `data.cache=memory`)."
+        e = cfg.eval
+        splits = [eval_images(cfg, split, device, progress) for split in ('train', 'val')]
+        return cls(*splits, e.knn_k, e.knn_temperature, e.batch_size, device, cfg.data.num_workers, progress)
 
     def features(self, backbone: nn.Module) -> tuple:
-        "(train_feats, train_labels, val_feats, val_labels) of `backbone`."
+        "(train_feats, train_labels, val_feats, val_labels) of `backbone`; val labels numbered as the training classes."
         kw = dict(batch_size=self.batch_size, device=self.device, num_workers=self.num_workers, progress=self.progress)
-        return (*extract_features(backbone, self.train_set, **kw), *extract_features(backbone, self.val_set, **kw))
+        train_feats, train_labels = extract_features(backbone, self.train_set, **kw)
+        val_feats, val_labels = extract_features(backbone, self.val_set, **kw)
+        if self.val_to_train is not None: val_labels = self.val_to_train.to(val_labels.device)[val_labels]
+        return train_feats, train_labels, val_feats, val_labels
 
     def __call__(self, backbone: nn.Module) -> dict:
         "kNN top-1 and top-5 accuracy (%) of `backbone`."
         return knn_accuracy(*self.features(backbone), self.k, self.temperature, self.num_classes)
 
+def eval_images(cfg: DinoConfig, split: str, device: torch.device|str='cpu', progress: bool=True) -> Dataset|ImageCache:
+    "The `split` images with the evaluation transform of `cfg.eval`; with `data.cache=memory`, cropped once into an `ImageCache`."
+    e, d = cfg.eval, cfg.data
+    if d.cache != 'memory': return get_dataset(cfg, split, eval_transform_from_config(cfg))
+    crops = cache_images(get_dataset(cfg, split), eval_crop(e.resize_size, e.crop_size), e.crop_size, d.cache_max_gb, d.num_workers, progress)
+    device = torch.device(device)
+    if device.type == 'cuda' and crops.images.numel() <= 0.25 * torch.cuda.mem_get_info(device)[0]: crops = crops.to(device)
+    return crops
+
 # %% ../nbs/08_evaluation.ipynb #d2fcc696
 @torch.no_grad()
-def with_batchnorm_statistics(backbone: nn.Module, dataset: Dataset, batch_size: int=128, device: torch.device|str='cpu') -> nn.Module:
+def with_batchnorm_statistics(backbone: nn.Module, dataset: Dataset|ImageCache, batch_size: int, device: torch.device|str='cpu') -> nn.Module:
     "A copy of `backbone`, in eval mode, whose BatchNorm statistics are estimated on `dataset`; the weights are unchanged."
     net = copy.deepcopy(backbone).to(device).train()
     for m in net.modules():
         if isinstance(m, nn.modules.batchnorm._BatchNorm): m.reset_running_stats(); m.momentum = None   # a plain average
-    for images, _ in DataLoader(dataset, batch_size=batch_size): net(images.to(device))
+    for images, _ in image_batches(dataset, batch_size, torch.device(device), range(len(dataset))): net(images)
     return net.eval()
 
 # %% ../nbs/08_evaluation.ipynb #b05577fb

@@ -6,10 +6,10 @@
 from __future__ import annotations
 import dataclasses
 import torch
-import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 from .config import DinoConfig
+from .distributed import all_reduce_sum_, world
 
 # %% auto #0
 __all__ = ['teacher_temp_schedule', 'student_log_probs', 'teacher_log_probs', 'mean_entropy', 'entropy_of_mean',
@@ -55,17 +55,11 @@ def multicrop_cross_entropy(teacher_probs: torch.Tensor, student_logp: torch.Ten
     return -(all_pairs - same_view) / (n_pairs * batch_size)
 
 # %% ../nbs/04_loss.ipynb #4bec4bc6
-def _distributed() -> bool: return dist.is_available() and dist.is_initialized()
-
 @torch.no_grad()
 def batch_center(teacher_out: torch.Tensor) -> torch.Tensor:
     "Mean of the teacher outputs over the rows of every process, shape `(1, K)`."
-    total = teacher_out.detach().float().sum(0, keepdim=True)
-    world_size = 1
-    if _distributed():
-        dist.all_reduce(total)
-        world_size = dist.get_world_size()
-    return total / (len(teacher_out) * world_size)
+    total = all_reduce_sum_(teacher_out.detach().float().sum(0, keepdim=True))
+    return total / (len(teacher_out) * world()[1])
 
 # %% ../nbs/04_loss.ipynb #82b75bf1
 def _check_views(student_out: torch.Tensor, teacher_out: torch.Tensor, out_dim: int) -> tuple[int, int]:
