@@ -42,7 +42,7 @@ def main():
     p.add_argument('--data', type=Path, default=Path('/tmp/imagenette-112'))
     p.add_argument('--config', default='cpu_imagenette')
     p.add_argument('--steps', type=int, default=20)
-    p.add_argument('--before', default='', help='git revision whose DeviceMultiCrop to time against today\\'s')
+    p.add_argument('--before', default='', help="git revision whose DeviceMultiCrop to time against today's")
     p.add_argument('--out', type=Path, default=Path('bench/results'))
     p.add_argument('overrides', nargs='*')
     a = p.parse_args()

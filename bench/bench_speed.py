@@ -10,8 +10,9 @@ ViT-S/16 2x224+10x96 batch 128 (714 img/s, 23.4 GiB), ResNet-18 2x224+6x96 batch
 ResNet-18 end to end on Imagenette-112 with 15 loader workers (~395 img/s).
 """
 from __future__ import annotations
-import argparse, contextlib, json, os, platform, time, warnings
+import argparse, contextlib, time, warnings
 from pathlib import Path
+from common import Results, device_name, sync
 import torch
 from dino_nb.config import DinoConfig, apply_overrides, get_config
 from dino_nb.device_augment import DeviceMultiCrop, ImageCache
@@ -23,19 +24,19 @@ FULL = dict(
                overrides=['model.backbone=resnet18', 'optim.optimizer=sgd', 'optim.lr=0.03', 'model.drop_path_rate=0'])],
     augment=[dict(name='device augmentation', batch=256, views=(224, 96, 10), image=112),
              dict(name='device augmentation', batch=256, views=(224, 96, 6), image=112)],
-    end_to_end=[dict(name='ResNet-18 end to end', batch=256, views=(224, 96, 6), workers=15, augment_on=a)
-                for a in ('device', 'cpu')],
+    end_to_end=[dict(name='ResNet-18 end to end, dataset on the GPU', batch=256, views=(224, 96, 6), workers=8, augment_on='device',
+                     overrides=['data.cache=memory', 'data.decode_size=112'])] +
+               [dict(name='ResNet-18 end to end', batch=256, views=(224, 96, 6), workers=15, augment_on=a) for a in ('device', 'cpu')],
     warmup=5, steps=20)
 SMOKE = dict(
     step=[dict(name='ViT-tiny/16 train step', batch=4, views=(32, 16, 2), overrides=['model.backbone=vit_tiny', 'model.patch_size=16', 'model.out_dim=256']),
           dict(name='ResNet-18 train step', batch=4, views=(32, 16, 2), overrides=['model.backbone=resnet18', 'optim.optimizer=sgd', 'model.out_dim=256'])],
     augment=[dict(name='device augmentation', batch=8, views=(32, 16, 2), image=48)],
-    end_to_end=[dict(name='ResNet-18 end to end', batch=4, views=(32, 16, 2), workers=0, augment_on=a,
-                     overrides=['model.out_dim=256']) for a in ('device', 'cpu')],
+    end_to_end=[dict(name='ResNet-18 end to end, dataset in memory', batch=4, views=(32, 16, 2), workers=0, augment_on='device',
+                     overrides=['model.out_dim=256', 'data.cache=memory', 'data.decode_size=112'])] +
+               [dict(name='ResNet-18 end to end', batch=4, views=(32, 16, 2), workers=0, augment_on=a, overrides=['model.out_dim=256'])
+                for a in ('device', 'cpu')],
     warmup=1, steps=2)
-
-def sync(device: torch.device):
-    if device.type == 'cuda': torch.cuda.synchronize(device)
 
 def crop_overrides(views: tuple[int, int, int]) -> list[str]:
     g, l, n = views
@@ -91,7 +92,8 @@ def step_row(spec: dict, device: torch.device, warmup: int, steps: int, compile:
 def augment_row(spec: dict, device: torch.device, warmup: int, steps: int) -> dict:
     "The device augmentation alone, from a batch of uint8 images on the device."
     g, l, n = spec['views']
-    aug = DeviceMultiCrop(g, l, n, (0.4, 1.0), (0.05, 0.4), (0.1, 2.0)).to(device)
+    work_dtype = torch.float16 if device.type == 'cuda' else torch.float32          # as the trainer makes them
+    aug = DeviceMultiCrop(g, l, n, (0.4, 1.0), (0.05, 0.4), (0.1, 2.0), torch.bfloat16 if device.type == 'cuda' else torch.float32, work_dtype).to(device)
     images = torch.randint(0, 256, (spec['batch'], 3, spec['image'], spec['image']), dtype=torch.uint8, device=device)
     sizes = torch.full((spec['batch'], 2), spec['image'], device=device)
     seeds = torch.arange(spec['batch'], device=device)
@@ -139,19 +141,20 @@ def markdown(rows: list[dict]) -> str:
     lines = ['| ' + ' | '.join(keys) + ' |', '|' + '---|' * len(keys)]
     return '\n'.join(lines + ['| ' + ' | '.join(str(r.get(k, '')) for k in keys) + ' |' for r in rows])
 
-def device_name(device: torch.device) -> str:
-    if device.type == 'cuda': return torch.cuda.get_device_name(device)
-    return f'{platform.processor() or platform.machine()} CPU, {os.cpu_count()} cores'
-
-def run(smoke: bool=False, data: Path|None=None, compile: bool=False, device: str='auto') -> dict:
-    "Every measurement of the plan (FULL, or SMOKE for a quick check on the CPU); a dict with the rows and the machine."
+def run(smoke: bool=False, data: Path|None=None, compile: bool=False, device: str='auto', out: Path=Path('bench/results')) -> Results:
+    "Every measurement of the plan (FULL, or SMOKE for a quick check on the CPU), each row saved as soon as it is measured."
     plan, dev = SMOKE if smoke else FULL, resolve_device('cpu' if smoke else device)
     if dev.type == 'cuda': torch.backends.cudnn.benchmark = True
-    rows = [guarded(step_row, s, dev, plan['warmup'], plan['steps']) for s in plan['step']]
-    if compile: rows += [guarded(step_row, s, dev, plan['warmup'], plan['steps'], compile=True) for s in plan['step']]
-    rows += [guarded(augment_row, s, dev, plan['warmup'], plan['steps']) for s in plan['augment']]
-    if data or smoke: rows += [guarded(end_to_end_row, s, data, dev, plan['warmup'], plan['steps']) for s in plan['end_to_end']]
-    return dict(device=device_name(dev), torch=torch.__version__, smoke=smoke, rows=rows)
+    results = Results(out/f"speed_{'smoke' if smoke else 'full'}_{time.strftime('%Y%m%d-%H%M%S')}.json",
+                      device=device_name(dev), torch=torch.__version__, smoke=smoke, rows=[])
+    jobs = [(step_row, s, {}) for s in plan['step']] + ([(step_row, s, dict(compile=True)) for s in plan['step']] if compile else [])
+    jobs += [(augment_row, s, {}) for s in plan['augment']]
+    if data or smoke: jobs += [(end_to_end_row, s, dict(data=data)) for s in plan['end_to_end']]
+    for fn, spec, kw in jobs:
+        args = (spec, kw.pop('data'), dev) if fn is end_to_end_row else (spec, dev)
+        row = guarded(fn, *args, plan['warmup'], plan['steps'], **kw)
+        results.append('rows', row); print(row, flush=True)
+    return results
 
 def main():
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -160,11 +163,7 @@ def main():
     p.add_argument('--compile', action='store_true', help='also measure the step with train.compile=true')
     p.add_argument('--out', type=Path, default=Path('bench/results'), help='folder for the JSON result')
     a = p.parse_args()
-    result = run(a.smoke, a.data, a.compile)
-    print(f"{result['device']}, torch {result['torch']}\n\n{markdown(result['rows'])}")
-    a.out.mkdir(parents=True, exist_ok=True)
-    path = a.out/f"speed_{'smoke' if a.smoke else 'full'}_{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps(result, indent=1))
-    print(f'\nwritten to {path}')
+    results = run(a.smoke, a.data, a.compile, out=a.out)
+    print(f"{results.data['device']}, torch {results.data['torch']}\n\n{markdown(results.data['rows'])}\n\nwritten to {results.path}")
 
 if __name__ == '__main__': main()

@@ -36,15 +36,20 @@ class Results:
         os.replace(tmp, self.path)
 
 def seconds_per_step(trainer, steps: int, warmup: int=3) -> float:
-    "Seconds per training step of `trainer` on its own data, after `warmup` steps (the trainer is left mid-epoch: throw it away)."
+    "Median seconds per training step of `trainer` on its own data, after `warmup` steps (the trainer is left mid-epoch: throw it away)."
     trainer.student.train(); trainer.teacher.train()
-    batches = iter(trainer.loader)
+    def endless():
+        while True: yield from trainer.loader           # a dataset smaller than warmup + steps batches starts over
+    batches = endless()
     for _ in range(warmup): trainer.train_batch(next(batches))
     trainer.log_pending(); sync(trainer.device)
-    start = time.perf_counter()
-    for _ in range(steps): trainer.train_batch(next(batches))
-    trainer.log_pending(); sync(trainer.device)
-    return (time.perf_counter() - start) / steps
+    times = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        trainer.train_batch(next(batches)); sync(trainer.device)
+        times.append(time.perf_counter() - start)
+    trainer.log_pending()
+    return sorted(times)[len(times) // 2]      # the median: a few steps slowed by something else on the machine do not count
 
 def fit_epochs(seconds: float, step_seconds: float, iters_per_epoch: int) -> int:
     "The number of epochs whose steps take about `seconds`: the schedules then end with the budget."
@@ -61,8 +66,19 @@ def subset(dataset, n: int, seed: int=0):
     part.classes = getattr(dataset, 'classes', [])
     return part
 
+def refit(trainer, seconds: float, epoch_seconds: float) -> None:
+    "Fit `train.epochs`, and the schedules with it, to a budget of `seconds` from the measured time of a whole epoch."
+    from dino_nb.optim import Schedules
+    epochs = max(trainer.epoch + 1, round(seconds / epoch_seconds))
+    if epochs == trainer.cfg.train.epochs: return
+    trainer.cfg.train.epochs = epochs
+    trainer.schedules = Schedules.from_config(trainer.cfg, trainer.iters_per_epoch, trainer.world_size)
+
 def train_for(trainer, seconds: float, evaluate_at: list[float], evaluate) -> dict:
-    "Train until `seconds` of training (evaluations excluded) or `train.epochs`; `evaluate(trainer, minutes)` at each of `evaluate_at` (s)."
+    """Train until `seconds` of training (evaluations excluded) or `train.epochs`; `evaluate(trainer, minutes)` at each of `evaluate_at` (s).
+
+    After the first whole epoch, `train.epochs` is fitted again from that epoch's measured time, epoch-boundary costs
+    included, so that the schedules end with the budget."""
     marks, clock, evaluated = sorted(s for s in evaluate_at if s < seconds), 0., 0.
     start = time.perf_counter()
     def elapsed(): return time.perf_counter() - start - evaluated
@@ -81,6 +97,8 @@ def train_for(trainer, seconds: float, evaluate_at: list[float], evaluate) -> di
                 evaluated += time.perf_counter() - t
                 trainer.student.train(); trainer.teacher.train()
             if clock >= seconds: break
-        else: trainer.epoch, trainer.batch = trainer.epoch + 1, 0
+        else:
+            trainer.epoch, trainer.batch = trainer.epoch + 1, 0
+            if trainer.epoch == 1: refit(trainer, seconds, elapsed())
     trainer.log_pending(); sync(trainer.device)
     return dict(train_seconds=elapsed(), steps=trainer.step, epochs_done=trainer.epoch + trainer.batch / trainer.iters_per_epoch)

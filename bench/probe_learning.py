@@ -14,9 +14,8 @@ import argparse, json, math, time
 from pathlib import Path
 import torch
 import torch.nn.functional as F
-from torch.utils.data import DataLoader
 from dino_nb.config import get_config
-from dino_nb.evaluate import KNNEvaluator
+from dino_nb.evaluate import KNNEvaluator, with_batchnorm_statistics
 from dino_nb.trainer import DinoTrainer, resolve_device
 
 
@@ -33,17 +32,6 @@ def backbone_probe(trainer, every: int=5) -> dict:
                                            backbone_std=float(out[:n].float().std(0).mean()))
     trainer.teacher.backbone.register_forward_hook(hook)
     return found
-
-
-@torch.no_grad()
-def recalibrated(backbone, dataset, batch_size: int=100):
-    "A copy of `backbone` whose BatchNorm statistics are estimated on `dataset` (no weight changes)."
-    import copy
-    net = copy.deepcopy(backbone).train()
-    for m in net.modules():
-        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm): m.reset_running_stats(); m.momentum = None
-    for x, _ in DataLoader(dataset, batch_size=batch_size): net(x)
-    return net.eval()
 
 
 def main():
@@ -73,7 +61,7 @@ def main():
         r.update({f'teacher_{k}': v for k, v in evaluator(trainer.teacher.backbone).items()})
         if a.student: r.update({f'student_{k}': v for k, v in evaluator(trainer.student_without_ddp.backbone).items()})
         if a.bn_baseline and trainer.step == 0:
-            r.update({f'bn_recalibrated_{k}': v for k, v in evaluator(recalibrated(trainer.teacher.backbone, evaluator.train_set)).items()})
+            r.update({f'bn_recalibrated_{k}': v for k, v in evaluator(with_batchnorm_statistics(trainer.teacher.backbone, evaluator.train_set, evaluator.batch_size, evaluator.device)).items()})
         r['eval_seconds'] = round(time.time() - t, 1)
         rows.append(r); print(json.dumps(r), flush=True)
 

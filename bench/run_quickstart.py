@@ -7,8 +7,14 @@ point of view, with its kNN evaluations (random init, epoch 5, the end) and its 
 Writes bench/results/quickstart_<name>_seed<seed>.json: the overrides, the wall-clock minutes of the whole command
 (start-up, data, training, the three kNN evaluations, writing the run), the machine, and the run's history.json.
 """
-import argparse, json, os, platform, subprocess, sys, time
+import argparse, json, os, subprocess, sys, time
 from pathlib import Path
+
+
+def cpu_model() -> str:
+    "The CPU's model name (without importing torch, which the timed command imports itself)."
+    try: return next(l.split(':', 1)[1].strip() for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('model name'))
+    except (OSError, StopIteration): return 'unknown CPU'
 
 
 def main():
@@ -27,8 +33,8 @@ def main():
     history = json.loads((run_dir/'history.json').read_text())
     knn = [(e['epoch'], round(e['knn_top1'], 1)) for e in history['epochs'] if 'knn_top1' in e]
     result = dict(name=a.name, seed=a.seed, overrides=a.overrides, wall_minutes=round(minutes, 2),
-                  machine=f'{platform.machine()} CPU, {os.cpu_count()} cores', knn_top1=knn, history=history,
-                  output=done.stdout.splitlines()[-3:])
+                  machine=f'{cpu_model()}, {os.cpu_count()} cores', knn_top1=knn, history=history,
+                  output=done.stdout.splitlines()[-4:])
     a.out.mkdir(parents=True, exist_ok=True)
     path = a.out/f'quickstart_{a.name}_seed{a.seed}.json'
     path.write_text(json.dumps(result))

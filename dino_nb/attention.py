@@ -16,14 +16,14 @@ from torch import nn
 from torchvision.transforms import v2
 from matplotlib.backend_bases import FigureCanvasBase
 from transformers import ViTModel
-from .config import DinoError, OutputError, writable_dir
+from .config import DinoError, OutputError, atomic_write, writable_dir
 from .data import ToNormalizedTensor, denormalize, load_rgb
-from .backbones import BackboneError, ViTBackbone, _unwrap, is_vit, load_pretrained_vit, resnet_name
+from .backbones import BackboneError, ViTBackbone, backbone_of, is_vit, load_pretrained_vit, resnet_name
 from .checkpoint import teacher_from_checkpoint
 
 # %% auto #0
-__all__ = ['MAX_PATCHES', 'AttentionError', 'prepare_image', 'eager_attention', 'attention_maps', 'threshold_masks',
-           'upsample_maps', 'plot_attention', 'load_attention_model', 'save_attention_figure']
+__all__ = ['MAX_PATCHES', 'ATTENTION_MASS', 'AttentionError', 'prepare_image', 'eager_attention', 'attention_maps',
+           'threshold_masks', 'upsample_maps', 'plot_attention', 'load_attention_model', 'save_attention_figure']
 
 # %% ../nbs/07_attention.ipynb #9b790d1e
 class AttentionError(DinoError, ValueError):
@@ -32,12 +32,11 @@ class AttentionError(DinoError, ValueError):
 # %% ../nbs/07_attention.ipynb #038f18df
 def _backbone_name(backbone: nn.Module) -> str:
     "'resnet18', 'resnet34', 'resnet50' for a torchvision ResNet, else the class name."
-    net = getattr(backbone, 'resnet', backbone)
-    return resnet_name(net) if isinstance(net, torchvision.models.ResNet) else type(net).__name__
+    return resnet_name(backbone) if isinstance(backbone, torchvision.models.ResNet) else type(backbone).__name__
 
 def _vit_of(model: nn.Module) -> ViTModel:
     "The Hugging Face `ViTModel` inside `model` (DDP, `DinoModel`, `ViTBackbone` or itself)."
-    backbone = _unwrap(model)
+    backbone = backbone_of(model)
     if isinstance(backbone, ViTBackbone): return backbone.vit
     if isinstance(backbone, ViTModel): return backbone
     raise AttentionError(f'attention maps need a ViT backbone; model.backbone is {_backbone_name(backbone)}')
@@ -106,7 +105,9 @@ def attention_maps(model: nn.Module, image: Image.Image|str|Path|torch.Tensor, p
     return cls_to_patches.reshape(-1, x.shape[-2] // p, x.shape[-1] // p).float().cpu()
 
 # %% ../nbs/07_attention.ipynb #e8867bb3
-def threshold_masks(maps: torch.Tensor, mass: float=0.6) -> torch.Tensor:
+ATTENTION_MASS = 0.6   # the share of the attention that DINO's figures keep
+
+def threshold_masks(maps: torch.Tensor, mass: float=ATTENTION_MASS) -> torch.Tensor:
     "Per map (..., h, w), the smallest set of patches that holds at least `mass` of the attention, as a bool tensor."
     if not 0 < mass <= 1: raise ValueError(f'mass must be in (0, 1], got {mass}')
     values, order = maps.flatten(-2).double().sort(dim=-1, descending=True, stable=True)
@@ -128,8 +129,8 @@ def _display(image: Image.Image|torch.Tensor) -> np.ndarray:
     return denormalize(image.reshape(-1, *image.shape[-3:])[0].float().cpu()).permute(1, 2, 0).numpy()
 
 def plot_attention(image: Image.Image|torch.Tensor, maps: torch.Tensor, masks: torch.Tensor|None=None,
-                   axes=None, cmap: str='inferno') -> plt.Figure:
-    "The image, each head's map with its mask outlined, and the mean map, on one colour scale, in a row of `axes`."
+                   axes=None, cmap: str='inferno', vmax: float|None=None) -> plt.Figure:
+    "The image, each head's map with its mask outlined, and the mean map, on one colour scale (0 to `vmax`, default the row's largest value), in a row of `axes`."
     img = _display(image)
     size = img.shape[:2]
     up = upsample_maps(maps, size)
@@ -137,7 +138,7 @@ def plot_attention(image: Image.Image|torch.Tensor, maps: torch.Tensor, masks: t
     if axes is None: axes = plt.subplots(1, len(panels) + 1, figsize=(1.6 * (len(panels) + 1) + 0.5, 1.8))[1]
     if len(axes) < len(panels) + 1: raise ValueError(f'plot_attention needs {len(panels) + 1} axes, got {len(axes)}')
     axes[0].imshow(img); axes[0].set_title('image', fontsize=8); axes[0].axis('off')
-    vmax = float(up.max())
+    vmax = float(up.max()) if vmax is None else vmax
     for ax, (title, picture) in zip(axes[1:], panels):
         shown = ax.imshow(picture, cmap=cmap, vmin=0, vmax=vmax)
         ax.set_title(title, fontsize=8); ax.axis('off')
@@ -156,42 +157,45 @@ def load_attention_model(source: str|Path) -> tuple[nn.Module, int]:
     if path.is_file() or path.suffix in ('.pt', '.pth'):
         teacher, cfg = teacher_from_checkpoint(path)
         if not is_vit(teacher):
-            raise AttentionError(f"attention maps need a ViT backbone; checkpoint '{path}' has model.backbone={cfg.model.backbone}")
+            raise AttentionError(f"attention maps need a ViT backbone; checkpoint {str(path)!r} has model.backbone={cfg.model.backbone}")
         return teacher.backbone, teacher.backbone.patch_size
     try: vit = load_pretrained_vit(str(source), attn_implementation='eager').eval()
     except BackboneError as e:
-        raise AttentionError(f"'{source}' is not a checkpoint, a run directory with a checkpoint.pt or a loadable "
+        raise AttentionError(f"{str(source)!r} is not a checkpoint, a run directory with a checkpoint.pt or a loadable "
                              f"Hugging Face ViT: {e}") from None
     return vit, vit.config.patch_size
 
 # %% ../nbs/07_attention.ipynb #d9af73f0
 def _name(image) -> str: return Path(image).name if isinstance(image, (str, Path)) else 'image'
 
-def _figure_path(out: str|Path) -> Path:
-    "The file to write: `out`, with .png if it has no suffix, or `out`/attention.png for a directory; its folder made writable."
+def _figure_path(out: str|Path, images: list=(), force: bool=False) -> Path:
+    "The file to write: `out`, with .png if it has no suffix, or `out`/attention.png for a directory; refused if it exists (unless `force`) or is an input."
     path = Path(out).expanduser()
     if path.is_dir() or str(out).endswith(('/', os.sep)): path = path/'attention.png'
     elif not path.suffix: path = path.with_suffix('.png')
     formats = FigureCanvasBase.get_supported_filetypes()
     if path.suffix[1:].lower() not in formats:
-        raise AttentionError(f"--out: cannot draw a figure as '{path.suffix}'; use one of {', '.join('.' + f for f in sorted(formats))}")
+        raise AttentionError(f"--out: cannot draw a figure as {path.suffix!r}; use one of {', '.join('.' + f for f in sorted(formats))}")
+    inputs = {os.path.realpath(p) for p in images if isinstance(p, (str, Path))}
+    if os.path.realpath(path) in inputs: raise AttentionError(f'--out: {str(path)!r} is one of the input images; write the figure elsewhere')
+    if path.is_dir(): raise AttentionError(f'--out: {str(path)!r} is a directory')
+    if path.exists() and not force: raise AttentionError(f'--out: {str(path)!r} already exists; choose another name, or overwrite it with --force')
     writable_dir(path.parent, '--out')
     return path
 
-def save_attention_figure(source: str|Path, images: list, out: str|Path, threshold: float|None=0.6,
-                          size: int|None=None) -> Path:
-    "Attention maps of `source`'s ViT (checkpoint or Hugging Face model) on `images`, one row each, saved to `out`."
+def save_attention_figure(source: str|Path, images: list, out: str|Path, threshold: float|None=ATTENTION_MASS, size: int|None=None,
+                          force: bool=False) -> Path:
+    "Attention maps of `source`'s ViT (checkpoint or Hugging Face model) on `images`, one row each, saved to `out` (an existing file only if `force`)."
     if not images: raise AttentionError('no images to draw attention maps for')
-    out = _figure_path(out)
+    out = _figure_path(out, images, force)
     model, patch_size = load_attention_model(source)
     pixels = [prepare_image(image, patch_size, size) for image in images]
     maps = [attention_maps(model, x) for x in pixels]
-    cols = maps[0].shape[0] + 2
+    cols, vmax = maps[0].shape[0] + 2, max(float(m.max()) for m in maps)        # one colour scale for the whole figure
     fig, axes = plt.subplots(len(images), cols, figsize=(1.6 * cols + 0.5, 1.7 * len(images)), squeeze=False)
     for row, image, x, m in zip(axes, images, pixels, maps):
-        plot_attention(x, m, None if threshold is None else threshold_masks(m, threshold), axes=row)
+        plot_attention(x, m, None if threshold is None else threshold_masks(m, threshold), axes=row, vmax=vmax)
         row[0].set_title(_name(image)[:24], fontsize=7)
-    try: fig.savefig(out, dpi=100, bbox_inches='tight')
-    except OSError as e: raise OutputError(f"--out: cannot write '{out}' ({e.strerror or e})") from None
+    try: atomic_write(out, lambda f: fig.savefig(f, format=out.suffix[1:].lower(), dpi=100, bbox_inches='tight'), 'attention figure')
     finally: plt.close(fig)
     return out

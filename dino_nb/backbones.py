@@ -4,11 +4,12 @@
 
 # %% ../nbs/02_backbones.ipynb #0171e047
 from __future__ import annotations
-import difflib, math
+import argparse, difflib, hashlib, json, math, pickle, tempfile, zipfile
 from pathlib import Path
 import torch
 import torchvision
 import torch.nn.functional as F
+from safetensors.torch import save_file
 from torch import nn
 from transformers import ViTConfig, ViTModel
 from transformers.models.vit.modeling_vit import ViTEmbeddings
@@ -17,8 +18,10 @@ from .config import DinoConfig, DinoError
 # %% auto #0
 __all__ = ['RESNETS', 'RESNET_STEMS', 'VIT_SIZES', 'BACKBONES', 'RESNET_LAYOUTS', 'POS_EMBED_INTERPOLATIONS', 'BackboneError',
            'check_backbone_name', 'ResNet', 'resnet', 'resnet_name', 'vit_config', 'dino_init_module_', 'dino_init_',
-           'DropPath', 'add_drop_path', 'ViTBackbone', 'DinoViTEmbeddings', 'set_pos_embed_interpolation', 'is_vit',
-           'set_attn_implementation', 'load_pretrained_vit', 'get_backbone', 'backbone_from_config']
+           'DropPath', 'add_drop_path', 'ViTBackbone', 'DinoViTEmbeddings', 'set_pos_embed_interpolation',
+           'backbone_of', 'is_vit', 'set_attn_implementation', 'load_pretrained_vit', 'get_backbone',
+           'backbone_from_config', 'set_grad_checkpointing', 'state_checksum', 'load_weights_file', 'is_original_vit',
+           'original_vit_to_hf', 'vit_from_original', 'multiply_adds']
 
 # %% ../nbs/02_backbones.ipynb #7f4563be
 RESNETS = ('resnet18', 'resnet34', 'resnet50')
@@ -133,11 +136,14 @@ class ViTBackbone(nn.Module):
         super().__init__()
         self.vit, self.embed_dim, self.patch_size = vit, vit.config.hidden_size, vit.config.patch_size
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def tokens(self, x: torch.Tensor) -> torch.Tensor:
+        "Every output token (B, 1 + patches, D): the [CLS] token first, then the patches row by row."
         h, w = x.shape[-2:]
         if h % self.patch_size or w % self.patch_size:
             raise BackboneError(f"image size {h}x{w} is not a multiple of the ViT patch size {self.patch_size}")
-        return self.vit(pixel_values=x, interpolate_pos_encoding=True).last_hidden_state[:, 0]
+        return self.vit(pixel_values=x, interpolate_pos_encoding=True).last_hidden_state
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor: return self.tokens(x)[:, 0]
 
 # %% ../nbs/02_backbones.ipynb #6332929c
 POS_EMBED_INTERPOLATIONS = ('dino', 'hf')
@@ -163,19 +169,19 @@ def set_pos_embed_interpolation(vit: ViTModel, method: str='dino') -> ViTModel:
     return vit
 
 # %% ../nbs/02_backbones.ipynb #e3ab1a74
-def _unwrap(module: nn.Module) -> nn.Module:
-    "The backbone inside a DDP wrapper (`.module`) and/or a model holding it as `.backbone`."
+def backbone_of(module: nn.Module) -> nn.Module:
+    "The backbone inside a DDP wrapper (`.module`) and/or a model holding it as `.backbone`; `module` itself otherwise."
     for attr in ('module', 'backbone'): module = getattr(module, attr, module)
     return module
 
 def is_vit(module: nn.Module) -> bool:
     "Whether `module` is (or holds as `.backbone`) a Vision Transformer."
-    return isinstance(_unwrap(module), (ViTBackbone, ViTModel))
+    return isinstance(backbone_of(module), (ViTBackbone, ViTModel))
 
 # %% ../nbs/02_backbones.ipynb #0bff6b9b
 def set_attn_implementation(module: nn.Module, attn_implementation: str) -> nn.Module:
     "Switch the ViT in `module` to 'sdpa' (training) or 'eager' (attention maps)."
-    backbone = _unwrap(module)
+    backbone = backbone_of(module)
     if not is_vit(backbone): raise BackboneError(f"{type(backbone).__name__} is not a ViT: it has no attention to switch")
     (backbone.vit if isinstance(backbone, ViTBackbone) else backbone).set_attn_implementation(attn_implementation)
     return module
@@ -195,11 +201,11 @@ def _local_dir(pretrained: str) -> Path|None:
     path = Path(pretrained).expanduser()
     if path.is_dir():
         if not (path/'config.json').is_file():
-            raise BackboneError(f"pretrained directory '{pretrained}' has no config.json: expected a directory "
+            raise BackboneError(f"pretrained directory {pretrained!r} has no config.json: expected a directory "
                                 "written by save_pretrained or `hf download`")
         return path
     if pretrained.startswith(('/', '.', '~')) or pretrained.count('/') > 1:
-        raise BackboneError(f"pretrained directory '{pretrained}' does not exist")
+        raise BackboneError(f"pretrained directory {pretrained!r} does not exist")
     return None
 
 # %% ../nbs/02_backbones.ipynb #f409a3e8
@@ -211,7 +217,7 @@ def load_pretrained_vit(pretrained: str, attn_implementation: str='sdpa', local_
         vit = ViTModel.from_pretrained(str(path or pretrained), add_pooling_layer=False, layer_norm_eps=1e-6,
                                        attn_implementation=attn_implementation, local_files_only=local_files_only)
     except OSError as e:
-        raise BackboneError(f"could not load '{pretrained}': {e}" if path else _download_hint(pretrained)) from None
+        raise BackboneError(f"could not load {pretrained!r}: {e}" if path else _download_hint(pretrained)) from None
     return set_pos_embed_interpolation(vit, pos_embed_interpolation)
 
 # %% ../nbs/02_backbones.ipynb #08ae3399
@@ -239,9 +245,113 @@ def get_backbone(name: str, patch_size: int=16, drop_path_rate: float=0., pretra
     return ViTBackbone(add_drop_path(set_pos_embed_interpolation(vit, pos_embed_interpolation), drop_path_rate))
 
 # %% ../nbs/02_backbones.ipynb #9a020ae7
-def backbone_from_config(cfg: DinoConfig, drop_path_rate: float|None=None) -> nn.Module:
-    "The backbone of `cfg.model`; `drop_path_rate` overrides the config's (the teacher uses 0)."
+def backbone_from_config(cfg: DinoConfig, drop_path_rate: float|None=None, pretrained: str|None=None) -> nn.Module:
+    "The backbone of `cfg.model`; `drop_path_rate` overrides the config's (the teacher uses 0), and `pretrained` its `model.pretrained`."
     m = cfg.model
     rate = m.drop_path_rate if drop_path_rate is None else drop_path_rate
-    return get_backbone(m.backbone, m.patch_size, rate, m.pretrained, pos_embed_interpolation=m.pos_embed_interpolation,
-                        resnet_width=m.resnet_width, resnet_stem=m.resnet_stem)
+    return get_backbone(m.backbone, m.patch_size, rate, m.pretrained if pretrained is None else pretrained,
+                        pos_embed_interpolation=m.pos_embed_interpolation, resnet_width=m.resnet_width, resnet_stem=m.resnet_stem)
+
+# %% ../nbs/02_backbones.ipynb #afc2ac78
+def set_grad_checkpointing(backbone: nn.Module, on: bool=True) -> nn.Module:
+    "Recompute the ViT's layer activations in the backward pass instead of keeping them (PyTorch's non-reentrant checkpointing)."
+    vit = backbone_of(backbone)
+    if not is_vit(vit): raise BackboneError(f'activation checkpointing is implemented for ViTs, not for a {type(vit).__name__}')
+    vit = vit.vit if isinstance(vit, ViTBackbone) else vit
+    if on: vit.gradient_checkpointing_enable(gradient_checkpointing_kwargs={'use_reentrant': False})
+    else: vit.gradient_checkpointing_disable()
+    return backbone
+
+# %% ../nbs/02_backbones.ipynb #0b832013
+def _feed(h, value) -> None:
+    "Add `value` (nested dicts, lists, tensors and plain values) to the hash `h`, in a fixed order."
+    if isinstance(value, torch.Tensor):
+        t = value.detach().cpu().contiguous()
+        h.update(f'T{t.dtype}{tuple(t.shape)}'.encode()); h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    elif isinstance(value, dict):
+        h.update(f'D{len(value)}'.encode())
+        for k in sorted(value, key=repr): h.update(repr(k).encode()); _feed(h, value[k])
+    elif isinstance(value, (list, tuple)):
+        h.update(f'L{len(value)}'.encode())
+        for v in value: _feed(h, v)
+    else: h.update(f'V{value!r}'.encode())
+
+def state_checksum(state: dict) -> str:
+    "SHA-256 of everything in `state` but its 'checksum' entry."
+    h = hashlib.sha256()
+    _feed(h, {k: v for k, v in state.items() if k != 'checksum'})
+    return h.hexdigest()
+
+def load_weights_file(path: Path, error: type=BackboneError, what: str='weights file') -> dict:
+    "A `torch.save` file of tensors and plain values, loaded safely on the CPU and checked against its checksum if it has one."
+    if not zipfile.is_zipfile(path):
+        raise error(f"{str(path)!r} is not a {what}, or it is truncated or corrupt (not the zip archive torch.save writes)")
+    try:
+        with torch.serialization.safe_globals([argparse.Namespace]): state = torch.load(path, map_location='cpu', weights_only=True)
+    except Exception as e:
+        first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
+        if isinstance(e, pickle.UnpicklingError) and 'Weights only load failed' in str(e):
+            raise error(f"{what} {str(path)!r} holds objects other than tensors and plain values; refusing to load it") from None
+        raise error(f"{what} {str(path)!r} is truncated or corrupt ({type(e).__name__}: {first_line})") from None
+    if isinstance(state, dict) and 'checksum' in state and state['checksum'] != state_checksum(state):
+        raise error(f"{what} {str(path)!r} is corrupt: its contents do not match the checksum saved with it")
+    return state
+
+# %% ../nbs/02_backbones.ipynb #c292b026
+_ORIGINAL_VIT = {'cls_token': 'embeddings.cls_token', 'pos_embed': 'embeddings.position_embeddings',
+                 'patch_embed.proj': 'embeddings.patch_embeddings.projection', 'norm': 'layernorm'}
+_ORIGINAL_VIT_LAYER = {'norm1': 'layernorm_before', 'norm2': 'layernorm_after', 'attn.proj': 'attention.output.dense',
+                       'mlp.fc1': 'intermediate.dense', 'mlp.fc2': 'output.dense'}
+
+def is_original_vit(state: dict) -> bool:
+    "Whether `state` is the state dict of the original DINO code's VisionTransformer."
+    return 'cls_token' in state and 'blocks.0.attn.qkv.weight' in state
+
+def original_vit_to_hf(state: dict) -> dict:
+    "The original DINO VisionTransformer's state dict with Hugging Face checkpoint names: q, k and v split out of qkv."
+    out = {}
+    for key, value in state.items():
+        head, _, leaf = key.rpartition('.')
+        if key in ('cls_token', 'pos_embed'): out[_ORIGINAL_VIT[key]] = value
+        elif head in _ORIGINAL_VIT: out[f'{_ORIGINAL_VIT[head]}.{leaf}'] = value
+        elif key.startswith('blocks.'):
+            _, i, rest = key.split('.', 2)
+            part, _, leaf = rest.rpartition('.')
+            layer = f'encoder.layer.{i}'
+            if part == 'attn.qkv':
+                for name, chunk in zip(('query', 'key', 'value'), value.chunk(3)): out[f'{layer}.attention.attention.{name}.{leaf}'] = chunk
+            elif part in _ORIGINAL_VIT_LAYER: out[f'{layer}.{_ORIGINAL_VIT_LAYER[part]}.{leaf}'] = value
+            else: raise BackboneError(f"unexpected entry {key!r} in an original DINO ViT state dict")
+        elif key.startswith('head.'): continue                    # the classifier of some published files: not the backbone
+        else: raise BackboneError(f"unexpected entry {key!r} in an original DINO ViT state dict")
+    return out
+
+def vit_from_original(state: dict, name: str, patch_size: int, drop_path_rate: float=0., pos_embed_interpolation: str='dino') -> ViTBackbone:
+    "A backbone built from an original DINO ViT state dict, checked against `name` and `patch_size`."
+    width = state['cls_token'].shape[-1]
+    p = state['patch_embed.proj.weight'].shape[-1]
+    names = {w: n for n, (w, _) in VIT_SIZES.items()}
+    if (width, p) != (VIT_SIZES[name][0], patch_size):
+        raise BackboneError(f"the weights are a ViT of width {width} and patch size {p}, not {name} with patch size {patch_size}: set "
+                            f"model.backbone={names.get(width, '?')} model.patch_size={p}")
+    with tempfile.TemporaryDirectory() as d:
+        config = vit_config(name, patch_size)
+        config.image_size = patch_size * math.isqrt(state['pos_embed'].shape[1] - 1)
+        config.save_pretrained(d)
+        save_file({k: v.contiguous() for k, v in original_vit_to_hf(state).items()}, f'{d}/model.safetensors')
+        return get_backbone(name, patch_size, drop_path_rate, pretrained=d, pos_embed_interpolation=pos_embed_interpolation)
+
+# %% ../nbs/02_backbones.ipynb #f8195401
+def multiply_adds(net: nn.Module, size: int) -> int:
+    "Multiply-adds of one forward pass of `net` on one `size` px image (convolutions, matrix products, attention)."
+    from torch.utils.flop_counter import FlopCounterMode
+    vit = is_vit(backbone_of(net))
+    was_training, attention = net.training, backbone_of(net).vit.config._attn_implementation if vit else None
+    if vit: set_attn_implementation(net, 'eager')          # the counter sees attention as two matrix products; a fused kernel it would miss
+    net.eval()
+    try:
+        with torch.no_grad(), FlopCounterMode(display=False) as counter: net(torch.zeros(1, 3, size, size))
+    finally:
+        net.train(was_training)
+        if vit: set_attn_implementation(net, attention)
+    return counter.get_total_flops() // 2

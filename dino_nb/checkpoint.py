@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_checkpoints.ipynb #bedc646b
 from __future__ import annotations
-import copy, hashlib, json, pickle, random, tempfile, zipfile
+import copy, json, random, tempfile
 from typing import Callable
 from pathlib import Path
 import numpy as np
@@ -12,7 +12,8 @@ import torch
 from torch import nn
 from transformers import ViTModel
 from .config import ConfigError, DinoConfig, DinoError, OutputError, atomic_write, config_from_dict, config_to_dict
-from .backbones import RESNETS, is_vit, resnet_name
+from .backbones import (RESNETS, BackboneError, ViTBackbone, is_vit, load_pretrained_vit, load_weights_file, resnet, resnet_name,
+                               state_checksum)
 from .head import DinoModel
 from .distributed import gather_objects
 from .monitor import History
@@ -20,9 +21,9 @@ from .trainer import DinoTrainer
 
 # %% auto #0
 __all__ = ['FORMAT_VERSION', 'HEAD_KEYS', 'MID_EPOCH_KEYS', 'EXPORT_FILES', 'CheckpointError', 'rng_state', 'all_rng_states',
-           'set_rng_state', 'atomic_save', 'arch_keys', 'state_checksum', 'checkpoint_state', 'save_checkpoint',
-           'checkpoint_file', 'read_checkpoint', 'check_structure', 'config_changes', 'load_weights', 'load_checkpoint',
-           'teacher_from_checkpoint', 'export_backbone']
+           'set_rng_state', 'atomic_save', 'arch_keys', 'checkpoint_state', 'save_checkpoint', 'checkpoint_file',
+           'read_checkpoint', 'check_structure', 'config_changes', 'load_weights', 'load_checkpoint',
+           'teacher_from_checkpoint', 'export_backbone', 'load_backbone']
 
 # %% ../nbs/06_checkpoints.ipynb #d74edf13
 FORMAT_VERSION = 3    # 3: a checksum and the number of processes; 2: the generators of every process; 1: of one
@@ -66,25 +67,6 @@ def arch_keys(backbone: str) -> tuple[str, ...]:
     "The `model.*` keys that fix the shapes of the weights, for `backbone`."
     return ('backbone', *(('resnet_width', 'resnet_stem') if backbone in RESNETS else ('patch_size',)), *HEAD_KEYS)
 
-def _feed(h, value) -> None:
-    "Add `value` (nested dicts, lists, tensors and plain values) to the hash `h`, in a fixed order."
-    if isinstance(value, torch.Tensor):
-        t = value.detach().cpu().contiguous()
-        h.update(f'T{t.dtype}{tuple(t.shape)}'.encode()); h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
-    elif isinstance(value, dict):
-        h.update(f'D{len(value)}'.encode())
-        for k in sorted(value, key=repr): h.update(repr(k).encode()); _feed(h, value[k])
-    elif isinstance(value, (list, tuple)):
-        h.update(f'L{len(value)}'.encode())
-        for v in value: _feed(h, v)
-    else: h.update(f'V{value!r}'.encode())
-
-def state_checksum(state: dict) -> str:
-    "SHA-256 of everything in `state` but its 'checksum' entry."
-    h = hashlib.sha256()
-    _feed(h, {k: v for k, v in state.items() if k != 'checksum'})
-    return h.hexdigest()
-
 def checkpoint_state(trainer: DinoTrainer) -> dict:
     "Everything needed to continue `trainer` exactly, as tensors and plain values, with its checksum."
     state = {'format_version': FORMAT_VERSION, 'epoch': trainer.epoch, 'step': trainer.step, 'batch': trainer.batch,
@@ -113,22 +95,15 @@ def checkpoint_file(path: str|Path) -> Path:
 def read_checkpoint(path: str|Path) -> dict:
     "Load a checkpoint file or run directory (tensors and plain values only) on the CPU, checking its kind, version and checksum."
     path = checkpoint_file(path)
-    if not zipfile.is_zipfile(path):
-        raise CheckpointError(f"{str(path)!r} is not a checkpoint, or it is truncated or corrupt (not the zip archive torch.save writes)")
-    try: state = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:
-        first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        if isinstance(e, pickle.UnpicklingError) and 'Weights only load failed' in str(e):
-            raise CheckpointError(f"checkpoint {str(path)!r} holds objects other than tensors and plain values; refusing to load it") from None
-        raise CheckpointError(f"checkpoint {str(path)!r} is truncated or corrupt ({type(e).__name__}: {first_line})") from None
+    state = load_weights_file(path, CheckpointError, 'checkpoint')
     if not isinstance(state, dict) or 'format_version' not in state or 'teacher' not in state:
         raise CheckpointError(f"{str(path)!r} is not a dino_nb checkpoint (no format_version/teacher entries)")
     version = state['format_version']
     if type(version) is not int: raise CheckpointError(f"{str(path)!r} is not a dino_nb checkpoint (its format_version is {version!r}, not a number)")
     if version > FORMAT_VERSION:
         raise CheckpointError(f"checkpoint {str(path)!r} has format version {version}, newer than this dino_nb reads ({FORMAT_VERSION}): upgrade dino_nb")
-    if version >= 3 and state.get('checksum') != state_checksum(state):
-        raise CheckpointError(f"checkpoint {str(path)!r} is corrupt: its contents do not match the checksum saved with it")
+    if version >= 3 and 'checksum' not in state:
+        raise CheckpointError(f"checkpoint {str(path)!r} has format version {version} but no checksum: it was not written by dino_nb, or was edited")
     return state
 
 def _need(state: dict, path, *keys: str) -> None:
@@ -311,3 +286,26 @@ def export_backbone(source: str|Path|nn.Module, out_dir: str|Path, image_size: i
         text = json.dumps(_resnet_config(backbone, image_size), indent=2).encode()
         atomic_write(out/'config.json', lambda f: f.write(text), 'exported backbone')
     return out
+
+# %% ../nbs/06_checkpoints.ipynb #514d6c62
+def load_backbone(source: str|Path) -> tuple[nn.Module, DinoConfig|None]:
+    "The backbone of a checkpoint or run directory (its teacher's), an exported directory, or a Hugging Face ViT; and the run's config if known."
+    path = Path(source).expanduser()
+    if path.is_file() or (path.is_dir() and (path/'checkpoint.pt').is_file()):
+        teacher, cfg = teacher_from_checkpoint(path)
+        return teacher.backbone.eval(), cfg
+    config = path/'config.json'
+    if path.is_dir() and config.is_file():
+        try: spec = json.loads(config.read_text())
+        except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CheckpointError(f"{str(config)!r} is not a JSON file: {e}") from None
+        if spec.get('architecture') in RESNETS:
+            from safetensors.torch import load_file
+            net = resnet(spec['architecture'], spec.get('width', 64), spec.get('stem', 'imagenet'))
+            weights = path/'model.safetensors'
+            if not weights.is_file(): raise CheckpointError(f"{str(path)!r} has a config.json but no model.safetensors")
+            try: net.load_state_dict(load_file(weights))
+            except RuntimeError as e: raise CheckpointError(f"{str(weights)!r} does not fit its config.json: {str(e).splitlines()[0]}") from None
+            return net.eval(), None
+    try: vit = load_pretrained_vit(str(source))
+    except BackboneError as e: raise CheckpointError(f"{str(source)!r} is not a checkpoint, a run directory, an exported backbone or a Hugging Face ViT: {e}") from None
+    return ViTBackbone(vit).eval(), None

@@ -12,8 +12,8 @@ from .config import (DinoConfig, DinoError, OutputError, apply_overrides, atomic
 if TYPE_CHECKING: from dino_nb.trainer import DinoTrainer
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'NUMBERED_CHECKPOINT', 'run_files', 'save_run', 'RunDirectory', 'train', 'summary', 'evaluate_checkpoint',
-           'main']
+__all__ = ['RUN_FILES', 'NUMBERED_CHECKPOINT', 'run_files', 'save_run', 'RunDirectory', 'has_batchnorm', 'knn_with_baselines',
+           'train', 'summary', 'evaluate_checkpoint', 'embed', 'main']
 
 # %% ../nbs/09_cli.ipynb #d7f2fb0f
 RUN_FILES = ('checkpoint.pt', 'config.yaml', 'history.json', 'history.png')
@@ -89,6 +89,21 @@ class RunDirectory:
             (self.path/self.LOCK).unlink(missing_ok=True)
             self._file.close(); self._file = None
 
+# %% ../nbs/09_cli.ipynb #57319706
+def has_batchnorm(net) -> bool:
+    "Whether a network has BatchNorm layers (torch is imported here: the command line starts without it)."
+    from torch.nn.modules.batchnorm import _BatchNorm
+    return any(isinstance(m, _BatchNorm) for m in net.modules())
+
+def knn_with_baselines(evaluator, backbone, random_init: bool) -> dict:
+    "`evaluator(backbone)`; for the random network (`random_init`) with BatchNorm, also its kNN with BN statistics estimated on the training images."
+    from dino_nb.evaluate import with_batchnorm_statistics
+    result = evaluator(backbone)
+    if random_init and has_batchnorm(backbone):
+        estimated = with_batchnorm_statistics(backbone, evaluator.train_set, evaluator.batch_size, evaluator.device)
+        result['knn_top1_bn_estimated'] = evaluator(estimated)['knn_top1']
+    return result
+
 # %% ../nbs/09_cli.ipynb #f84c237d
 def train(cfg: DinoConfig, fresh: bool=False, progress: bool=True, log=print) -> DinoTrainer:
     "Train DINO as `cfg` says, resuming from `train.out_dir` unless `fresh`; return the trainer."
@@ -100,7 +115,8 @@ def train(cfg: DinoConfig, fresh: bool=False, progress: bool=True, log=print) ->
     out = Path(cfg.train.out_dir).expanduser()
     with RunDirectory(out, lock=rank == 0):
         device = resolve_device(cfg.train.device)
-        evaluate = KNNEvaluator.from_config(cfg, device, progress and rank == 0) if cfg.train.eval_every else None
+        evaluator = KNNEvaluator.from_config(cfg, device, progress and rank == 0) if cfg.train.eval_every else None
+        evaluate = None if evaluator is None else lambda backbone: knn_with_baselines(evaluator, backbone, trainer.step == 0 and not cfg.model.pretrained)
         trainer = DinoTrainer.from_config(cfg, evaluate=evaluate, progress=progress)
         ckpt = out/'checkpoint.pt'
         if ckpt.exists() and cfg.train.resume and not fresh:
@@ -119,29 +135,59 @@ def train(cfg: DinoConfig, fresh: bool=False, progress: bool=True, log=print) ->
 
 # %% ../nbs/09_cli.ipynb #b5d4a98c
 def summary(trainer: DinoTrainer) -> str:
-    "Where the run went and its kNN accuracy before and after training."
-    out, h = Path(trainer.cfg.train.out_dir), trainer.history
+    "Where the run went, and the teacher's kNN accuracy after training against the random network's (as built, and with BN statistics estimated)."
+    cfg, h = trainer.cfg, trainer.history
+    out = Path(cfg.train.out_dir)
     lines = [f'run directory: {out}/ (config.yaml, checkpoint.pt, history.json, history.png)']
-    epochs, top1 = h.series('knn_top1', 'epochs')
-    if top1:
-        lines.append(f'kNN top-1 of the teacher (k={trainer.cfg.eval.knn_k}): {top1[0]:.1f}% at random init (epoch {epochs[0]}), '
-                     f'{top1[-1]:.1f}% after epoch {epochs[-1]}')
+    evaluated = [r for r in h.epochs if 'knn_top1' in r]
+    if evaluated:
+        first, last = evaluated[0], evaluated[-1]
+        line = f'kNN top-1 of the teacher (k={cfg.eval.knn_k}): {last["knn_top1"]:.1f}% after epoch {last["epoch"]}'
+        if first['epoch'] == 0 and last is not first:
+            baselines = [('as built' if not cfg.model.pretrained else 'before this run', first['knn_top1'])]
+            if 'knn_top1_bn_estimated' in first: baselines.append(('with BatchNorm statistics estimated', first['knn_top1_bn_estimated']))
+            start = f'the network it started from ({cfg.model.pretrained})' if cfg.model.pretrained else 'the random network it started from'
+            line += f'; {start}: ' + ', '.join(f'{v:.1f}% {name} ({last["knn_top1"] - v:+.1f} points)' for name, v in baselines)
+        lines.append(line)
+    if cfg.data.dataset == 'sample':
+        lines.append('features that keep improving need more images and minutes: dino-nb train --config cpu_imagenette, '
+                     'about 30 minutes on 2 CPU cores (chapter 10)')
     return '\n'.join(lines)
 
 # %% ../nbs/09_cli.ipynb #11212a14
-def evaluate_checkpoint(path: str|Path, overrides: list[str]=(), linear: bool=False, progress: bool=True) -> dict:
-    "kNN (and linear-probe) accuracy of a checkpoint's teacher backbone."
-    from dino_nb.checkpoint import teacher_from_checkpoint
+def _trained_config(cfg: DinoConfig|None, overrides: list[str]) -> DinoConfig:
+    "The config to evaluate trained weights with: theirs (or the quickstart preset's) with `overrides`, which may not change `model.*`."
+    model_keys = [o.partition('=')[0] for o in overrides if o.strip().startswith('model.')]
+    if model_keys: raise DinoError(f"{model_keys[0]}: the model of trained weights cannot be changed; override data.*, eval.* or train.device")
+    return apply_overrides(cfg or get_config('quickstart'), overrides)
+
+def evaluate_checkpoint(source: str|Path, overrides: list[str]=(), linear: bool=False, progress: bool=True) -> dict:
+    "kNN (and linear-probe) accuracy of a backbone: a checkpoint's teacher, an exported backbone or a Hugging Face ViT."
+    from dino_nb.checkpoint import load_backbone
     from dino_nb.evaluate import KNNEvaluator, knn_accuracy, linear_probe
     from dino_nb.trainer import resolve_device
-    teacher, cfg = teacher_from_checkpoint(path)
-    cfg = apply_overrides(cfg, overrides)
+    backbone, trained_with = load_backbone(source)
+    cfg = _trained_config(trained_with, list(overrides))
     device = resolve_device(cfg.train.device)
     evaluator = KNNEvaluator.from_config(cfg, device, progress)
-    feats = evaluator.features(teacher.backbone.to(device))
+    feats = evaluator.features(backbone.to(device))
     result = knn_accuracy(*feats, cfg.eval.knn_k, cfg.eval.knn_temperature, evaluator.num_classes)
     if linear: result |= linear_probe(*feats, cfg.eval.linear_epochs, cfg.eval.linear_lr, evaluator.num_classes)
     return result
+
+def embed(source: str|Path, images: str|Path, out: str|Path, size: int|None=None, batch_size: int=64, device: str='auto',
+          patch_tokens: bool=False, force: bool=False, num_workers: int=0, progress: bool=True) -> Path:
+    "Write the L2-normalized features of every image under `images`, from the backbone of `source`, to the .safetensors file `out`."
+    from dino_nb.checkpoint import load_backbone
+    from dino_nb.evaluate import embed_folder, save_embeddings
+    from dino_nb.trainer import resolve_device
+    out = Path(out).expanduser()
+    if out.exists() and not force: raise OutputError(f'--out: {str(out)!r} already exists; choose another name, or overwrite it with --force')
+    backbone, trained_with = load_backbone(source)
+    e = (trained_with or get_config('quickstart')).eval
+    crop, resize = (size, round(size * e.resize_size / e.crop_size)) if size else (e.crop_size, e.resize_size)
+    embeddings = embed_folder(backbone, images, resize, crop, batch_size, resolve_device(device), patch_tokens, num_workers, progress)
+    return save_embeddings(embeddings, out, str(source), force)
 
 # %% ../nbs/09_cli.ipynb #e3d7c849
 def _pixels(text: str) -> int:
@@ -165,10 +211,21 @@ def _parser() -> argparse.ArgumentParser:
     t.add_argument('--fresh', action='store_true', help="start over even if train.out_dir holds a checkpoint (the run's files are moved aside)")
     t.add_argument('--dry-run', action='store_true', help='validate and print the config, then stop')
     t.add_argument('overrides', nargs='*', metavar='section.key=value', help='config overrides')
-    e = sub.add_parser('eval', help="kNN accuracy of a checkpoint's teacher on the configured data")
-    e.add_argument('--checkpoint', required=True, help='checkpoint.pt of a run, or its run directory')
+    sources = 'checkpoint.pt, a run directory, an exported backbone or a Hugging Face ViT (name or directory)'
+    e = sub.add_parser('eval', help="kNN accuracy of a backbone (a checkpoint's teacher, an export, a Hugging Face ViT) on the configured data")
+    e.add_argument('--checkpoint', required=True, help=sources)
     e.add_argument('--linear', action='store_true', help='also train and report a linear probe')
-    e.add_argument('overrides', nargs='*', metavar='section.key=value', help='overrides of the config stored in the checkpoint')
+    e.add_argument('overrides', nargs='*', metavar='section.key=value', help="overrides of the checkpoint's config (or of quickstart's for other sources)")
+    m = sub.add_parser('embed', help='L2-normalized features of every image of a folder, into one .safetensors file')
+    m.add_argument('--checkpoint', required=True, help=sources)
+    m.add_argument('--images', required=True, help='folder of images, read recursively; labels not needed')
+    m.add_argument('--out', required=True, help='the .safetensors file to write (features, and the image paths in its metadata)')
+    m.add_argument('--patch-tokens', action='store_true', help='ViTs: also every patch token')
+    m.add_argument('--size', type=_pixels, help="center crop of this many px (default: the run's eval.crop_size, else 224)")
+    m.add_argument('--batch-size', type=_pixels, default=64, help='images per batch (default 64)')
+    m.add_argument('--device', choices=('auto', 'cpu', 'cuda', 'mps'), default='auto', help='default: CUDA, else MPS, else CPU')
+    m.add_argument('--workers', type=int, default=0, help='loader processes that read the images (default 0)')
+    m.add_argument('--force', action='store_true', help='overwrite --out if it exists')
     x = sub.add_parser('export', help="write the teacher's backbone for use elsewhere")
     x.add_argument('--checkpoint', required=True, help='checkpoint.pt of a run, or its run directory')
     x.add_argument('--out', required=True, help='output directory')
@@ -177,7 +234,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument('--checkpoint', required=True, help='checkpoint.pt, a run directory, or a Hugging Face DINO model name/directory')
     a.add_argument('--image', required=True, nargs='+', help='one or more image files')
     a.add_argument('--out', required=True, help='output figure (.png unless another suffix); an existing directory gets attention.png')
-    a.add_argument('--threshold', type=_mass, default=0.6, help='attention mass kept by the masks, in (0, 1] (default 0.6)')
+    a.add_argument('--threshold', type=_mass, help="attention mass kept by the masks, in (0, 1] (default: DINO's, 0.6)")
+    a.add_argument('--force', action='store_true', help='overwrite the figure if --out already exists')
     a.add_argument('--size', type=_pixels, default=480,
                    help='resize the shorter side of each image to this many px first (default 480, as DINO; less if the patches '
                         'would not fit in memory)')
@@ -193,7 +251,7 @@ def _train_cmd(args) -> int:
     if is_main_process(): print(describe_config(cfg))
     try: trainer = train(cfg, fresh=args.fresh, log=print if is_main_process() else (lambda *a: None))
     except TrainingInterrupted as e:
-        print(f'{e}; the checkpoint is saved. Resume with the same command (it continues from {cfg.train.out_dir}).', file=sys.stderr)
+        if is_main_process(): print(f'{e}; the checkpoint is saved. Resume with the same command (it continues from {cfg.train.out_dir}).', file=sys.stderr)
         return 130
     if is_main_process(): print(summary(trainer))
     return 0
@@ -205,9 +263,15 @@ def _eval_cmd(args) -> int:
     print(line)
     return 0
 
+def _embed_cmd(args) -> int:
+    path = embed(args.checkpoint, args.images, args.out, args.size, args.batch_size, args.device, args.patch_tokens, args.force, args.workers)
+    print(f'features written to {path}')
+    return 0
+
 def _attention_cmd(args) -> int:
-    from dino_nb.attention import save_attention_figure
-    print(f'attention maps written to {save_attention_figure(args.checkpoint, args.image, args.out, args.threshold, args.size)}')
+    from dino_nb.attention import ATTENTION_MASS, save_attention_figure
+    threshold = ATTENTION_MASS if args.threshold is None else args.threshold
+    print(f'attention maps written to {save_attention_figure(args.checkpoint, args.image, args.out, threshold, args.size, args.force)}')
     return 0
 
 def _export_cmd(args) -> int:
@@ -217,13 +281,24 @@ def _export_cmd(args) -> int:
     return 0
 
 # %% ../nbs/09_cli.ipynb #2d31e7e5
+def _peer_failed(e: Exception) -> bool:
+    "Whether `e` is a collective operation failing because another process of the group went away."
+    dist = sys.modules.get('torch.distributed')
+    if dist is None or not (dist.is_available() and dist.is_initialized()): return False
+    text = str(e).lower()
+    return isinstance(e, getattr(dist, 'DistError', ())) or any(w in text for w in ('gloo', 'nccl', 'connection closed', 'connection reset', 'broken pipe'))
+
 def main(argv: list[str]|None=None) -> int:
     "Entry point of `dino-nb`: run a subcommand; an error the user can fix (a `DinoError`) is one line and exit code 2."
     args = _parser().parse_args(argv)
-    cmd = {'train': _train_cmd, 'eval': _eval_cmd, 'export': _export_cmd, 'attention': _attention_cmd}[args.command]
+    cmd = {'train': _train_cmd, 'eval': _eval_cmd, 'embed': _embed_cmd, 'export': _export_cmd, 'attention': _attention_cmd}[args.command]
     try: return cmd(args)
     except DinoError as e:
         print(f'error: {e}', file=sys.stderr)
+        return 2
+    except Exception as e:
+        if not _peer_failed(e): raise
+        print('error: another process of this job stopped (its error line says why); this one stops too', file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print('interrupted', file=sys.stderr)

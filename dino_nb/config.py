@@ -148,7 +148,7 @@ class ModelConfig:
     resnet_width: int = option(64, between(1, 1024), "ResNets: channels of the first stage (64: torchvision's; 16: a quarter-width net)")
     resnet_stem: str = option('imagenet', one_of('imagenet', 'small'),
                               "ResNets: torchvision's 7x7 stride-2 stem, or a 3x3 stride-1 one for small images")
-    pretrained: str = option('', help='Hugging Face DINO model name or local directory to start from')
+    pretrained: str = option('', help='weights to start from: a Hugging Face name or directory, a DINO or dino_nb checkpoint, a run directory')
     pos_embed_interpolation: str = option('dino', one_of('dino', 'hf'),
                                           "ViT position table resized as the original DINO code ('dino') or Hugging Face ('hf') does")
 
@@ -175,6 +175,7 @@ class OptimConfig:
     momentum_teacher: float = option(0.996, unit_interval, 'teacher EMA momentum at the start (cosine to 1)')
     clip_grad: float = option(3.0, non_negative, 'max gradient norm per parameter; 0 disables')
     freeze_last_layer: int = option(1, between(0, 10_000), 'epochs during which the last head layer is frozen')
+    freeze_backbone_epochs: int = option(0, between(0, 10_000), 'epochs during which the backbone is frozen (the head learns alone)')
 
 # %% ../nbs/00_config.ipynb #1e97f553
 @dataclass
@@ -191,6 +192,7 @@ class TrainConfig:
     log_every: int = option(10, between(1, 100_000), 'steps between two reads of the training statistics from the device')
     channels_last: bool = option(True, help='ResNets: channels-last memory layout (faster convolutions)')
     compile: bool = option(False, help='torch.compile the student and the teacher')
+    grad_checkpointing: bool = option(False, help="ViTs: recompute each layer's activations in the backward pass (less memory, one more forward pass of compute)")
     tensorboard: bool = option(False, help='also write every logged number to OUT_DIR/tensorboard/ (needs the tensorboard package)')
     sync_bn: bool = option(True, help='several processes: BatchNorm statistics over the global batch')
     dist_timeout_minutes: float = option(30., between(0.1, 10_000), 'several processes: how long a process waits for the others')
@@ -317,7 +319,11 @@ def _cross_problems(cfg: DinoConfig) -> list[str]:
                         'the image it is cropped from')
     if d.dataset == 'imagefolder' and not d.root: problems.append("data.root: required when data.dataset='imagefolder'")
     if cfg.optim.min_lr > cfg.optim.lr: problems.append('optim.min_lr: must be <= optim.lr')
+    if cfg.train.grad_checkpointing and not m.backbone.startswith('vit'):
+        problems.append(f'train.grad_checkpointing: implemented for ViTs, not for model.backbone={m.backbone}')
     if m.use_bn_in_head and cfg.data.batch_size < 2: problems.append('data.batch_size: BatchNorm in the head needs >= 2')
+    elif m.backbone.startswith('resnet') and cfg.data.batch_size < 2:
+        problems.append("data.batch_size: a ResNet's BatchNorm layers need at least 2 images per batch (a local view's last feature map can be 1x1)")
     return problems
 
 # %% ../nbs/00_config.ipynb #b3777a49
@@ -332,11 +338,11 @@ def load_config(path: str|Path) -> DinoConfig:
     if path.is_dir(): raise ConfigError(f"config file {str(path)!r} is a directory, not a YAML file")
     if not path.exists(): raise ConfigError(f"config file {str(path)!r} does not exist")   # a pipe or /dev/stdin is read like a file
     try: d = yaml.safe_load(path.read_text(encoding='utf-8'))
-    except UnicodeDecodeError as e: raise ConfigError(f"config file '{path}' is not UTF-8 text (byte {e.start}): save it as UTF-8") from None
-    except OSError as e: raise ConfigError(f"config file '{path}' cannot be read ({e.strerror or e})") from None
-    except yaml.YAMLError as e: raise ConfigError(f"config file '{path}' is not valid YAML: {_yaml_problem(e)}") from None
+    except UnicodeDecodeError as e: raise ConfigError(f"config file {str(path)!r} is not UTF-8 text (byte {e.start}): save it as UTF-8") from None
+    except OSError as e: raise ConfigError(f"config file {str(path)!r} cannot be read ({e.strerror or e})") from None
+    except yaml.YAMLError as e: raise ConfigError(f"config file {str(path)!r} is not valid YAML: {_yaml_problem(e)}") from None
     try: return config_from_dict(d)
-    except ConfigError as e: raise ConfigError(f"config file '{path}': {e}") from None
+    except ConfigError as e: raise ConfigError(f"config file {str(path)!r}: {e}") from None
 
 def save_config(cfg: DinoConfig, path: str|Path) -> Path:
     "Write every value of `cfg` to a YAML file."

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_data.ipynb #a1efa710
 from __future__ import annotations
-import os, re, warnings
+import ast, os, re, warnings
 from pathlib import Path
 import numpy as np
 import torch
@@ -15,10 +15,10 @@ from .config import ConfigError, DinoConfig, DinoError
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'IMG_EXTENSIONS', 'SAMPLE_DIR', 'FLIP_P', 'JITTER', 'JITTER_P', 'GRAYSCALE_P',
-           'SOLARIZE_THRESHOLD', 'VIEW_RECIPES', 'BadImageError', 'DatasetError', 'load_rgb', 'RandomGaussianBlur',
-           'ToNormalizedTensor', 'denormalize', 'flip_and_color_jitter', 'check_multi_crop', 'DINOTransform',
-           'eval_crop', 'eval_transform', 'eval_transform_from_config', 'ImageDataset', 'collate_multi_crop',
-           'imagenette', 'get_dataset']
+           'SOLARIZE_THRESHOLD', 'VIEW_RECIPES', 'RUN_OUTPUTS', 'BadImageError', 'DatasetError', 'load_rgb',
+           'RandomGaussianBlur', 'ToNormalizedTensor', 'denormalize', 'flip_and_color_jitter', 'check_multi_crop',
+           'DINOTransform', 'eval_crop', 'eval_transform', 'eval_transform_from_config', 'image_files', 'ImageDataset',
+           'collate_multi_crop', 'imagenette', 'get_dataset', 'tiny_image_folder']
 
 # %% ../nbs/01_data.ipynb #36d652f5
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -30,10 +30,11 @@ SAMPLE_DIR = Path(__file__).parent/'sample' if '__file__' in globals() else Path
 class BadImageError(DinoError, ValueError):
     "An image file that cannot be read; the message names the file."
     def __init__(self, path, reason: str=''):
-        super().__init__(f"cannot read image '{path}': {reason}" if reason else str(path))
+        reason = reason.replace('\n', '\\n')          # one line, whatever the file's name holds
+        super().__init__(f"cannot read image {str(path)!r}: {reason}" if reason else str(path))
         # With one argument the text is the whole message: that is how a DataLoader worker re-raises it.
-        found = re.fullmatch(r"cannot read image '(.*?)': (.*)", str(self), re.S)
-        self.path, self.reason = (Path(found[1]), found[2]) if found else (Path(path), reason)
+        found = re.fullmatch(r"cannot read image ('(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"): (.*)", str(self), re.S)
+        self.path, self.reason = (Path(ast.literal_eval(found[1])), found[2]) if found else (Path(path), reason)
 
 class DatasetError(DinoError, FileNotFoundError):
     "Images that cannot be found: a missing or empty folder, a file where a folder should be, a failed download."
@@ -163,38 +164,61 @@ def eval_transform_from_config(cfg: DinoConfig) -> v2.Compose:
 # %% ../nbs/01_data.ipynb #c1660286
 def _is_image(name: str) -> bool: return not name.startswith('.') and name.lower().endswith(IMG_EXTENSIONS)
 
-def _images_under(folder: Path, ignored: list) -> list[Path]:
-    "Image files in `folder` and its subfolders, sorted, hidden ones excluded; other visible files go to `ignored`."
-    found = []
+def _images_under(folder: Path, ignored: list, exclude: tuple=(), above: tuple=()) -> list[Path]:
+    "Image files in `folder` and its subfolders, sorted, each real file once; hidden ones, `exclude`d folders (and what they hold), the folders `above` and revisits (link loops) skipped."
+    found, seen_dirs, seen_files = [], {str(a) for a in above}, set()
     for d, dirs, files in os.walk(folder, followlinks=True):
+        real = os.path.realpath(d)
+        if real in seen_dirs or any(Path(real) == e or Path(real).is_relative_to(e) for e in exclude): dirs[:] = []; continue
+        seen_dirs.add(real)
         dirs[:] = sorted(x for x in dirs if not x.startswith('.'))
-        found += [Path(d)/f for f in sorted(files) if _is_image(f)]
+        for f in sorted(files):
+            if not _is_image(f): continue
+            target = os.path.realpath(os.path.join(d, f))
+            if target not in seen_files: seen_files.add(target); found.append(Path(d)/f)
         ignored += [Path(d)/f for f in files if not f.startswith('.') and not _is_image(f)]
+    return found
+
+def image_files(root: str|Path) -> list[Path]:
+    "Every image file under `root`, recursively, sorted, each real file once: what `dino-nb embed` reads."
+    root = Path(root).expanduser()
+    if not root.is_dir(): raise DatasetError(f"image folder {str(root)!r} {'is not a folder' if root.exists() else 'does not exist'}")
+    found = _images_under(root, [])
+    if not found: raise DatasetError(f"no images found in {str(root)!r} or its subfolders (looked for {', '.join(IMG_EXTENSIONS)})")
     return found
 
 def _warn_ignored(root: Path, ignored: list[Path]) -> None:
     "Say how many files under `root` were left out for their extension, and which extensions."
     if not ignored: return
     kinds = sorted({p.suffix.lower() or p.name for p in ignored})
-    warnings.warn(f"ignoring {len(ignored)} files in '{root}' that are not images by their extension "
+    warnings.warn(f"ignoring {len(ignored)} files in {str(root)!r} that are not images by their extension "
                   f"({', '.join(kinds[:8])}{', ...' if len(kinds) > 8 else ''}); images are {', '.join(IMG_EXTENSIONS)}")
 
 # %% ../nbs/01_data.ipynb #3347f8d4
-def _folder_samples(root: Path) -> tuple[list[tuple[Path, int]], list[str]]:
-    "(path, label) pairs and class names of an ImageFolder tree or a flat folder of images."
-    if not root.exists(): raise DatasetError(f"image folder '{root}' does not exist")
-    if not root.is_dir(): raise DatasetError(f"'{root}' is a file, not a folder of images")
-    files = [p for p in root.iterdir() if p.is_file() and not p.name.startswith('.')]
+RUN_OUTPUTS = ('history.png', 'tensorboard')   # what a run writes that a folder scan could take for images or classes
+
+def _folder_samples(root: Path, exclude: tuple=()) -> tuple[list[tuple[Path, int]], list[str]]:
+    "(path, label) pairs and class names of an ImageFolder tree or a flat folder of images, leaving out the folders `exclude`."
+    if not root.exists(): raise DatasetError(f"image folder {str(root)!r} does not exist")
+    if not root.is_dir(): raise DatasetError(f"{str(root)!r} is a file, not a folder of images")
+    exclude = tuple(Path(os.path.realpath(e)) for e in exclude)
+    in_run_dir = Path(os.path.realpath(root)) in exclude               # the images and a run's own files in one folder
+    def kept(p: Path) -> bool:
+        if p.name.startswith('.') or any(Path(os.path.realpath(p)) == e for e in exclude): return False
+        return not (in_run_dir and (p.name in RUN_OUTPUTS or p.name.startswith('previous-')))
+    files = [p for p in root.iterdir() if p.is_file() and kept(p)]
     loose, ignored = sorted(p for p in files if _is_image(p.name)), [p for p in files if not _is_image(p.name)]
-    per_class = {d.name: _images_under(d, ignored) for d in sorted(root.iterdir()) if d.is_dir() and not d.name.startswith('.')}
+    class_dirs = {d: Path(os.path.realpath(d)) for d in sorted(root.iterdir()) if d.is_dir() and kept(d)}
+    top = (Path(os.path.realpath(root)),)           # a link back to the root, or into another class, is not this class's image
+    per_class = {d.name: _images_under(d, ignored, exclude + tuple(r for o, r in class_dirs.items() if o != d), top) for d in class_dirs}
     _warn_ignored(root, ignored)
     if not any(per_class.values()):
-        if not loose: raise DatasetError(f"no images found in '{root}' or its subfolders (looked for {', '.join(IMG_EXTENSIONS)})")
+        if not loose: raise DatasetError(f"no images found in {str(root)!r} or its subfolders (looked for {', '.join(IMG_EXTENSIONS)})")
         return [(p, 0) for p in loose], [root.name]
     empty = [c for c, files in per_class.items() if not files]
     if empty: raise DatasetError(f"class folder(s) {', '.join(repr(str(root/c)) for c in empty)} contain no images "
                                  f"(looked for {', '.join(IMG_EXTENSIONS)})")
-    if loose: warnings.warn(f"ignoring {len(loose)} images directly in '{root}': it has class subfolders")
+    if loose: warnings.warn(f"ignoring {len(loose)} images directly in {str(root)!r}: it has class subfolders")
     classes = list(per_class)
     return [(p, y) for y, c in enumerate(classes) for p in per_class[c]], classes
 
@@ -206,9 +230,9 @@ class ImageDataset(Dataset):
         self.skip_bad_images, self.bad_images = skip_bad_images, set()
 
     @classmethod
-    def from_folder(cls, root: str|Path, transform=None, skip_bad_images: bool=False) -> ImageDataset:
-        "An ImageFolder tree (`root/<class>/<image>`) or a flat folder of images (one class)."
-        return cls(*_folder_samples(Path(root).expanduser()), transform=transform, skip_bad_images=skip_bad_images)
+    def from_folder(cls, root: str|Path, transform=None, skip_bad_images: bool=False, exclude: tuple=()) -> ImageDataset:
+        "An ImageFolder tree (`root/<class>/<image>`) or a flat folder of images (one class), without the folders `exclude`."
+        return cls(*_folder_samples(Path(root).expanduser(), exclude), transform=transform, skip_bad_images=skip_bad_images)
 
     @property
     def skipped(self) -> int: return len(self.bad_images)
@@ -262,20 +286,20 @@ def _imagefolder_root(cfg: DinoConfig, split: str) -> Path:
     if d.val_root: return Path(d.val_root).expanduser()
     if has_splits: return root/'val'
     raise ConfigError(f"data.val_root: the kNN evaluation needs a labelled val folder; set data.val_root, "
-                      f"or give data.root with train/ and val/ subfolders ('{root}' has none)")
+                      f"or give data.root with train/ and val/ subfolders ({str(root)!r} has none)")
 
 # %% ../nbs/01_data.ipynb #5342443c
 def imagenette(root: str|Path, split: str='train', transform=None, skip_bad_images: bool=False) -> ImageDataset:
     "Imagenette (160 px) from torchvision, downloaded into `root` if it is not there yet."
     from torchvision.datasets import Imagenette
     root = Path(root)
-    if root.exists() and not root.is_dir(): raise DatasetError(f"data.root: '{root}' is a file, not a directory to download Imagenette into")
+    if root.exists() and not root.is_dir(): raise DatasetError(f"data.root: {str(root)!r} is a file, not a directory to download Imagenette into")
     try: tv = Imagenette(root, split=split, size='160px')
     except RuntimeError:
         try: tv = Imagenette(root, split=split, size='160px', download=True)
         except Exception as e:
             reason = (str(e).strip().splitlines() or [''])[0]
-            raise DatasetError(f"could not download Imagenette into '{root}' ({type(e).__name__}: {reason}); download and extract "
+            raise DatasetError(f"could not download Imagenette into {str(root)!r} ({type(e).__name__}: {reason}); download and extract "
                                "imagenette2-160.tgz there yourself, or point data.dataset=imagefolder at a local copy") from None
     return ImageDataset(tv._samples, [names[0] for names in tv.classes], transform, skip_bad_images)  # _samples: its (path, label) list
 
@@ -285,8 +309,19 @@ def get_dataset(cfg: DinoConfig, split: str='train', transform=None) -> ImageDat
     if split not in ('train', 'val'): raise ValueError(f"unknown split {split!r}: use 'train' or 'val'")
     d = cfg.data
     if d.dataset == 'sample': return ImageDataset.from_folder(SAMPLE_DIR/split, transform, d.skip_bad_images)
-    if d.dataset == 'imagefolder': return ImageDataset.from_folder(_imagefolder_root(cfg, split), transform, d.skip_bad_images)
+    run_dir = (Path(cfg.train.out_dir).expanduser(),)   # a run directory inside the image folder: its plots are not training images
+    if d.dataset == 'imagefolder': return ImageDataset.from_folder(_imagefolder_root(cfg, split), transform, d.skip_bad_images, run_dir)
     if d.dataset == 'imagenette':
         if not d.root: raise ConfigError("data.root: the directory to download Imagenette into is required")
         return imagenette(Path(d.root).expanduser(), split, transform, d.skip_bad_images)
     raise ConfigError(f"data.dataset: unknown dataset {d.dataset!r}")
+
+# %% ../nbs/01_data.ipynb #6b2fd478
+def tiny_image_folder(dest: str|Path, classes: int=4, train: int=8, val: int=4, size: int=32) -> Path:
+    "A small ImageFolder tree (`dest/train`, `dest/val`) of `classes` classes of the shipped sample, images shrunk to `size` px."
+    dest = Path(dest)
+    for split, n in (('train', train), ('val', val)):
+        for c in sorted(p for p in (SAMPLE_DIR/split).iterdir() if p.is_dir())[:classes]:
+            (dest/split/c.name).mkdir(parents=True, exist_ok=True)
+            for f in sorted(c.glob('*.jpg'))[:n]: load_rgb(f).resize((size, size), Image.BICUBIC).save(dest/split/c.name/f.name, quality=90)
+    return dest

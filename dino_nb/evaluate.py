@@ -4,7 +4,8 @@
 
 # %% ../nbs/08_evaluation.ipynb #628678d9
 from __future__ import annotations
-import contextlib, copy
+import contextlib, copy, json, warnings
+from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -13,13 +14,15 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 from tqdm.auto import tqdm
 from .config import ConfigError, DinoConfig
-from .data import ToNormalizedTensor, eval_crop, eval_transform_from_config, get_dataset
+from .config import OutputError, atomic_write
+from .data import BadImageError, ToNormalizedTensor, eval_crop, eval_transform, eval_transform_from_config, get_dataset, image_files, load_rgb
 from .device_augment import ImageCache, cache_images
 from .distributed import gather_shards, world
 
 # %% auto #0
 __all__ = ['image_batches', 'extract_features', 'knn_classify', 'knn_accuracy', 'linear_probe', 'KNNEvaluator', 'eval_images',
-           'with_batchnorm_statistics', 'nearest_neighbours', 'show_neighbours', 'pca_2d', 'plot_pca']
+           'with_batchnorm_statistics', 'embed_folder', 'save_embeddings', 'load_embeddings', 'nearest_neighbours',
+           'show_neighbours', 'pca_2d', 'plot_pca']
 
 # %% ../nbs/08_evaluation.ipynb #cc80cbe4
 def image_batches(dataset: Dataset|ImageCache, batch_size: int, device: torch.device, rows: range, num_workers: int=0):
@@ -149,6 +152,65 @@ def with_batchnorm_statistics(backbone: nn.Module, dataset: Dataset|ImageCache, 
         if isinstance(m, nn.modules.batchnorm._BatchNorm): m.reset_running_stats(); m.momentum = None   # a plain average
     for images, _ in image_batches(dataset, batch_size, torch.device(device), range(len(dataset))): net(images)
     return net.eval()
+
+# %% ../nbs/08_evaluation.ipynb #68e36406
+class _ImageFiles(Dataset):
+    "Images of a list of files through `transform`; an unreadable one becomes None."
+    def __init__(self, paths: list[Path], transform): self.paths, self.transform = paths, transform
+    def __len__(self) -> int: return len(self.paths)
+    def __getitem__(self, i: int):
+        try: return self.transform(load_rgb(self.paths[i])), i
+        except BadImageError as e: return None, i
+
+def _readable(batch: list) -> tuple:
+    "Stack the images that could be read; keep the indices of all."
+    kept = [(x, i) for x, i in batch if x is not None]
+    return (torch.stack([x for x, _ in kept]) if kept else None, [i for _, i in kept], [i for x, i in batch if x is None])
+
+@torch.no_grad()
+def embed_folder(backbone: nn.Module, folder: str|Path, resize_size: int, crop_size: int, batch_size: int,
+                 device: torch.device|str='cpu', patch_tokens: bool=False, num_workers: int=0, progress: bool=True) -> dict:
+    "L2-normalized features (and ViT patch tokens) of every image under `folder`, with their paths relative to it and the skipped ones."
+    if patch_tokens and not hasattr(backbone, 'tokens'): raise ConfigError(f'--patch-tokens: a {type(backbone).__name__} has no patch tokens, only ViTs do')
+    folder, device = Path(folder).expanduser(), torch.device(device)
+    paths = image_files(folder)
+    loader = DataLoader(_ImageFiles(paths, eval_transform(resize_size, crop_size)), batch_size=batch_size, num_workers=num_workers, collate_fn=_readable)
+    autocast = torch.autocast('cuda', dtype=torch.bfloat16) if device.type == 'cuda' else contextlib.nullcontext()
+    feats, tokens, rows, skipped = [], [], [], []
+    backbone.eval().to(device)
+    for images, index, bad in tqdm(loader, desc='embedding', leave=False, disable=not progress):
+        for i in bad: warnings.warn(f'skipping unreadable image {str(paths[i])!r}')
+        skipped += bad
+        if images is None: continue
+        with autocast:
+            out = backbone.tokens(images.to(device)) if patch_tokens else backbone(images.to(device))
+        out = F.normalize(out.float(), dim=-1)
+        feats.append(out[:, 0] if patch_tokens else out)
+        if patch_tokens: tokens.append(out[:, 1:])
+        rows += index
+    if not rows: raise ConfigError(f'none of the {len(paths)} images under {str(folder)!r} could be read')
+    return dict(features=torch.cat(feats).cpu(), patch_tokens=torch.cat(tokens).cpu() if patch_tokens else None,
+                paths=[str(paths[i].relative_to(folder)) for i in rows], skipped=[str(paths[i].relative_to(folder)) for i in skipped])
+
+def save_embeddings(embeddings: dict, out: str|Path, source: str='', force: bool=False) -> Path:
+    "Write `embed_folder`'s result as one .safetensors file: tensors, and paths in its metadata; an existing file only if `force`."
+    from safetensors.torch import save
+    out = Path(out).expanduser()
+    if out.is_dir(): raise OutputError(f'--out: {str(out)!r} is a directory; name the .safetensors file to write')
+    if out.exists() and not force: raise OutputError(f'--out: {str(out)!r} already exists; choose another name, or overwrite it with --force')
+    try: out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as e: raise OutputError(f'--out: cannot create {str(out.parent)!r} ({e.strerror or e})') from None
+    tensors = {k: embeddings[k].contiguous() for k in ('features', 'patch_tokens') if embeddings.get(k) is not None}
+    meta = dict(paths=json.dumps(embeddings['paths']), skipped=json.dumps(embeddings['skipped']), source=str(source))
+    data = save(tensors, metadata=meta)
+    return atomic_write(out, lambda f: f.write(data), 'embeddings')
+
+def load_embeddings(path: str|Path) -> dict:
+    "What `save_embeddings` wrote: the tensors, the paths and the skipped files."
+    from safetensors import safe_open
+    with safe_open(str(path), 'pt') as f:
+        meta = f.metadata()
+        return {k: f.get_tensor(k) for k in f.keys()} | dict(paths=json.loads(meta['paths']), skipped=json.loads(meta['skipped']), source=meta['source'])
 
 # %% ../nbs/08_evaluation.ipynb #b05577fb
 def nearest_neighbours(train_feats: torch.Tensor, query_feats: torch.Tensor, n: int=5) -> torch.Tensor:

@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_loss.ipynb #924f24ee
 from __future__ import annotations
-import dataclasses
+import dataclasses, math
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -81,7 +81,8 @@ class DinoLoss(nn.Module):
     def __init__(self, out_dim: int, epochs: int, *, student_temp: float, teacher_temp: float,
                  warmup_teacher_temp: float, warmup_teacher_temp_epochs: int, center_momentum: float):
         super().__init__()
-        if min(student_temp, teacher_temp, warmup_teacher_temp) <= 0: raise ValueError('temperatures must be > 0')
+        if not all(t > 0 and math.isfinite(t) for t in (student_temp, teacher_temp, warmup_teacher_temp)):
+            raise ValueError(f'temperatures must be finite and > 0, got student {student_temp}, teacher {teacher_temp}, warm-up {warmup_teacher_temp}')
         if not 0 <= center_momentum <= 1: raise ValueError(f'center_momentum must be in [0, 1], got {center_momentum}')
         self.out_dim, self.student_temp, self.center_momentum = out_dim, student_temp, center_momentum
         self.teacher_temps = teacher_temp_schedule(warmup_teacher_temp, teacher_temp, warmup_teacher_temp_epochs, epochs).tolist()

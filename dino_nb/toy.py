@@ -10,7 +10,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 # %% auto #0
-__all__ = ['ToyWorld', 'ToyNetwork', 'knn_accuracy', 'train_toy_dino']
+__all__ = ['ToyWorld', 'ToyNetwork', 'toy_knn_accuracy', 'train_toy_dino']
 
 # %% ../nbs/dino_in_one_page.ipynb #247873ab
 class ToyWorld:
@@ -44,7 +44,7 @@ class ToyNetwork(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor: return self.last_layer(F.normalize(self.head(self.backbone(x)), dim=-1))
 
 @torch.no_grad()
-def knn_accuracy(world: ToyWorld, backbone: nn.Module, k: int=20, temperature: float=0.07) -> float:
+def toy_knn_accuracy(world: ToyWorld, backbone: nn.Module, k: int=20, temperature: float=0.07) -> float:
     "Weighted kNN top-1 (%) of the validation images among the training images, on the backbone's features (08)."
     train, val = F.normalize(backbone(world.train_images), dim=1), F.normalize(backbone(world.val_images), dim=1)
     similarity, nearest = (val @ train.T).topk(k)
@@ -56,7 +56,7 @@ def train_toy_dino(steps: int=1000, out_dim: int=64, n_local: int=4, batch_size:
                    teacher_temp: float=0.04, warmup_teacher_temp: float|None=None, warmup_steps: int=0,
                    center_momentum: float=0.9, teacher_momentum: float=0.99, teacher_every: int=1,
                    lr: float=1e-3, log_every: int=50, seed: int=0) -> dict:
-    "DINO on the toy world; returns the logged kNN accuracies and entropies."
+    "DINO on the toy world; returns the logged kNN accuracies and entropies, and the trained teacher and its world."
     world = ToyWorld(seed=seed)
     torch.manual_seed(seed)
     student = ToyNetwork(world.content + world.nuisance, out_dim)
@@ -84,8 +84,8 @@ def train_toy_dino(steps: int=1000, out_dim: int=64, n_local: int=4, batch_size:
         if step % log_every == 0:                                                  # what the run looks like (04, 08)
             p = torch.cat(targets)
             log['step'].append(step)
-            log['teacher kNN'].append(knn_accuracy(world, teacher.backbone))
-            log['student kNN'].append(knn_accuracy(world, student.backbone))
+            log['teacher kNN'].append(toy_knn_accuracy(world, teacher.backbone))
+            log['student kNN'].append(toy_knn_accuracy(world, student.backbone))
             log['teacher entropy'].append(-(p * p.clamp_min(1e-12).log()).sum(-1).mean().item())
             log['entropy of the batch mean'].append(-(p.mean(0) * p.mean(0).clamp_min(1e-12).log()).sum().item())
-    return log
+    return log | {'teacher': teacher, 'world': world}

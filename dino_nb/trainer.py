@@ -18,15 +18,15 @@ from .distributed import any_process, init_distributed, is_distributed, is_main_
 from .data import DINOTransform, collate_multi_crop, get_dataset
 from .device_augment import (CachedBatches, DecodeForDevice, DeviceMultiCrop, EpochSampler, ImageCache, SeededDataset,
                                     cache_images, collate_padded, mix_seed)
-from .backbones import is_vit
-from .head import DinoModel, cancel_last_layer_gradients
+from .backbones import is_vit, set_grad_checkpointing
+from .head import DinoModel, cancel_backbone_gradients, cancel_last_layer_gradients, read_pretrained
 from .loss import DinoLoss
 from .optim import Schedules, build_optimizer, clip_gradients
 from .monitor import History, PhaseWatch, TensorBoardLog
 
 # %% auto #0
 __all__ = ['ema_update', 'resolve_device', 'resolve_precision', 'NonFiniteLossError', 'TrainingInterrupted', 'resolve_augment_on',
-           'place_cache', 'train_images', 'check_dataset', 'DinoTrainer']
+           'place_cache', 'train_images', 'load_center', 'check_dataset', 'DinoTrainer']
 
 # %% ../nbs/05_trainer.ipynb #4c9d6340
 @torch.no_grad()
@@ -85,6 +85,12 @@ def train_images(cfg: DinoConfig, device: torch.device, augment_on: str, progres
         return place_cache(images, device)
     return get_dataset(cfg, 'train', DecodeForDevice(d.decode_size) if augment_on == 'device' else DINOTransform.from_config(cfg))
 
+def load_center(loss_fn: DinoLoss, center: torch.Tensor, source: str) -> None:
+    "Start the loss's center from a pretrained run's (one line if its size is not `model.out_dim`)."
+    if tuple(center.shape) != tuple(loss_fn.center.shape):
+        raise ConfigError(f'model.pretrained {source!r} has a center of {center.shape[-1]} outputs, not model.out_dim={loss_fn.out_dim}')
+    loss_fn.center.copy_(center)
+
 def check_dataset(dataset: Dataset|ImageCache, augment_on: str) -> Dataset|ImageCache:
     "`dataset` if its items suit where the views are made: uint8 images (3, h, w) for the device, lists of views for the CPU."
     if isinstance(dataset, ImageCache):
@@ -132,10 +138,17 @@ class DinoTrainer:
         device = resolve_device(cfg.train.device)
         precision = resolve_precision(cfg.train.precision, device)
         augment_on = 'device' if isinstance(dataset, ImageCache) else resolve_augment_on(cfg.data.augment_on, device, cfg.data.cache)
-        torch.manual_seed(cfg.train.seed)
         dataset = train_images(cfg, device, augment_on, progress and is_main_process()) if dataset is None else check_dataset(dataset, augment_on)
-        student, teacher = DinoModel.from_config(cfg), DinoModel.from_config(cfg, drop_path_rate=0.)
-        trainer = cls(cfg, student, teacher, DinoLoss.from_config(cfg), dataset, device, precision, augment_on, evaluate, progress)
+        torch.manual_seed(cfg.train.seed)            # just before the networks: decoding the data (a DataLoader draws a seed) must not change them
+        weights = read_pretrained(cfg.model.pretrained) if cfg.model.pretrained else None   # None: a Hugging Face source, or nothing
+        student = DinoModel.from_config(cfg, weights=weights and weights['student'])
+        teacher = DinoModel.from_config(cfg, drop_path_rate=0., weights=weights and weights['teacher'])
+        loss_fn = DinoLoss.from_config(cfg)
+        if weights and weights['center'] is not None: load_center(loss_fn, weights['center'], cfg.model.pretrained)
+        own_teacher = weights is not None and weights['teacher'] is not weights['student']     # a full checkpoint: a teacher of its own
+        teacher_state = {k: v.clone() for k, v in teacher.state_dict().items()} if own_teacher else None
+        trainer = cls(cfg, student, teacher, loss_fn, dataset, device, precision, augment_on, evaluate, progress)
+        if teacher_state is not None: trainer.teacher.load_state_dict(teacher_state)       # not the copy of the student that __init__ made
         if trainer.world_size > 1: torch.manual_seed(mix_seed(cfg.train.seed, trainer.rank))   # e.g. drop-path masks differ per process
         return trainer
 
@@ -153,6 +166,7 @@ def place_networks(self: DinoTrainer, student: DinoModel, teacher: DinoModel) ->
         torch.backends.cudnn.benchmark = True                                    # fixed view sizes: let cuDNN pick its fastest kernels
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True   # float32 matmuls (the head) on tensor cores
     if self.world_size > 1 and self.cfg.train.sync_bn: student, teacher = sync_batchnorm(student, self.device), sync_batchnorm(teacher, self.device)
+    if self.cfg.train.grad_checkpointing: set_grad_checkpointing(student)
     student, teacher = student.to(self.device), teacher.to(self.device)
     if self.channels_last: student.to(memory_format=torch.channels_last); teacher.to(memory_format=torch.channels_last)
     if self.world_size > 1:
@@ -221,6 +235,7 @@ def train_step(self: DinoTrainer, views: list[torch.Tensor]) -> dict:
     self.scaler.unscale_(self.optimizer)
     clip_gradients(self.student, self.cfg.optim.clip_grad)
     cancel_last_layer_gradients(self.student_without_ddp, self.epoch, self.cfg.optim.freeze_last_layer)
+    cancel_backbone_gradients(self.student_without_ddp, self.epoch, self.cfg.optim.freeze_backbone_epochs)
     self.scaler.step(self.optimizer)
     self.scaler.update()
     ema_update(self.teacher, self.student_without_ddp, momentum)   # teacher <- EMA of the student

@@ -79,9 +79,10 @@ def check_config(stems: list[str]) -> list[str]:
     for e in sidebar:
         if not (NBS/e).is_file(): problems.append(f'nbs/sidebar.yml lists {e}, which is not in nbs/')
     for stem in {s for s in listed if listed.count(s) > 1}: problems.append(f'nbs/sidebar.yml lists {stem} more than once')
-    in_book = [s for s in listed if s in stems]
-    if in_book != sorted(in_book, key=page_order):
-        problems.append(f'nbs/sidebar.yml is not in reading order: expected {", ".join(sorted(in_book, key=page_order))}')
+    if listed[:1] != ['index']: problems.append('nbs/sidebar.yml must start with index.ipynb, the landing page')
+    parts = [item.get('section') for item in yaml.safe_load((NBS/'sidebar.yml').read_text())['website']['sidebar']['contents'] if isinstance(item, dict)]
+    if not any(str(p).startswith('Part I ') for p in parts) or not any(str(p).startswith('Part II ') for p in parts):
+        problems.append('nbs/sidebar.yml must have the sections "Part I · ..." (the method) and "Part II · ..." (the engineering)')
     return problems
 
 # --- links --------------------------------------------------------------------------------------------------
