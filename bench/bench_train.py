@@ -21,7 +21,7 @@ import torch
 from dino_nb.checkpoint import export_backbone
 from dino_nb.config import config_to_dict, get_config
 from dino_nb.data import tiny_image_folder
-from dino_nb.evaluate import KNNEvaluator, with_batchnorm_statistics
+from dino_nb.evaluate import KNNEvaluator
 from dino_nb.trainer import DinoTrainer, resolve_augment_on, resolve_device, train_images
 
 SMOKE = ['train.device=cpu', 'data.batch_size=8', 'data.decode_size=32', 'data.global_crop_size=32', 'data.local_crop_size=16',
@@ -37,7 +37,7 @@ def run(config: str, data: Path, minutes: float, eval_every: float, eval_subset:
     device = resolve_device(cfg.train.device)
     stem = f"train_{Path(config).stem}{'_' + name if name else ''}_seed{seed}_{time.strftime('%Y%m%d-%H%M%S')}"
     results = Results(out/f'{stem}.json', device=device_name(device), torch=torch.__version__, config=config, overrides=overrides,
-                      seed=seed, budget_minutes=minutes, resolved_config=config_to_dict(cfg))
+                      seed=seed, budget_minutes=minutes, eval_every_minutes=eval_every, eval_subset=eval_subset, resolved_config=config_to_dict(cfg))
     prepare = time.perf_counter()
     images = train_images(cfg, device, resolve_augment_on(cfg.data.augment_on, device, cfg.data.cache), progress=False)
     evaluator = KNNEvaluator.from_config(cfg, device, progress=False)
@@ -55,7 +55,7 @@ def run(config: str, data: Path, minutes: float, eval_every: float, eval_subset:
 
     trainer = DinoTrainer.from_config(cfg, dataset=images, progress=False)
     def knn(backbone, ev) -> float: return ev(backbone)['knn_top1']
-    def recalibrated(backbone, ev) -> float: return knn(with_batchnorm_statistics(backbone, ev.train_set, cfg.eval.batch_size, device), ev)
+    def recalibrated(backbone, ev) -> float: return ev.with_estimated_batchnorm(backbone)['knn_top1']
     def evaluate(tr, minutes, final=False):
         t, ev = time.time(), evaluator if final else during
         teacher = tr.teacher.backbone

@@ -83,10 +83,7 @@ def train_for(trainer, seconds: float, evaluate_at: list[float], evaluate) -> di
     start = time.perf_counter()
     def elapsed(): return time.perf_counter() - start - evaluated
     while trainer.epoch < trainer.cfg.train.epochs and clock < seconds:
-        trainer.sampler.set_epoch(trainer.epoch)
-        trainer.sampler.skip = trainer.batch * trainer.cfg.data.batch_size
-        trainer.student.train(); trainer.teacher.train()
-        for batch in trainer.loader:
+        for batch in trainer.epoch_batches():
             trainer.train_batch(batch)
             clock = elapsed()
             if marks and clock >= marks[0]:
@@ -98,7 +95,7 @@ def train_for(trainer, seconds: float, evaluate_at: list[float], evaluate) -> di
                 trainer.student.train(); trainer.teacher.train()
             if clock >= seconds: break
         else:
-            trainer.epoch, trainer.batch = trainer.epoch + 1, 0
+            trainer.end_epoch()
             if trainer.epoch == 1: refit(trainer, seconds, elapsed())
     trainer.log_pending(); sync(trainer.device)
     return dict(train_seconds=elapsed(), steps=trainer.step, epochs_done=trainer.epoch + trainer.batch / trainer.iters_per_epoch)

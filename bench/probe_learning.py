@@ -15,7 +15,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 from dino_nb.config import get_config
-from dino_nb.evaluate import KNNEvaluator, with_batchnorm_statistics
+from dino_nb.evaluate import KNNEvaluator
 from dino_nb.trainer import DinoTrainer, resolve_device
 
 
@@ -61,7 +61,7 @@ def main():
         r.update({f'teacher_{k}': v for k, v in evaluator(trainer.teacher.backbone).items()})
         if a.student: r.update({f'student_{k}': v for k, v in evaluator(trainer.student_without_ddp.backbone).items()})
         if a.bn_baseline and trainer.step == 0:
-            r.update({f'bn_recalibrated_{k}': v for k, v in evaluator(with_batchnorm_statistics(trainer.teacher.backbone, evaluator.train_set, evaluator.batch_size, evaluator.device)).items()})
+            r.update({f'bn_recalibrated_{k}': v for k, v in evaluator.with_estimated_batchnorm(trainer.teacher.backbone).items()})
         r['eval_seconds'] = round(time.time() - t, 1)
         rows.append(r); print(json.dumps(r), flush=True)
 
@@ -69,7 +69,7 @@ def main():
     for epoch in range(a.epochs):
         t = time.time()
         trainer.train_one_epoch()
-        trainer.epoch, trainer.batch = trainer.epoch + 1, 0
+        trainer.end_epoch()
         train_s += time.time() - t
         last = trainer.history.steps[-1]
         print(f"epoch {trainer.epoch} step {trainer.step} {train_s/60:.2f} min loss {last['loss']:.3f} H_t {last['teacher_entropy']:.2f} "

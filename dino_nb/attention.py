@@ -23,7 +23,8 @@ from .checkpoint import teacher_from_checkpoint
 
 # %% auto #0
 __all__ = ['MAX_PATCHES', 'ATTENTION_MASS', 'AttentionError', 'prepare_image', 'eager_attention', 'attention_maps',
-           'threshold_masks', 'upsample_maps', 'plot_attention', 'load_attention_model', 'save_attention_figure']
+           'threshold_masks', 'upsample_maps', 'plot_attention', 'patch_tokens', 'pca_of_patches', 'plot_patch_pca',
+           'load_attention_model', 'save_attention_figure']
 
 # %% ../nbs/07_attention.ipynb #9b790d1e
 class AttentionError(DinoError, ValueError):
@@ -148,6 +149,63 @@ def plot_attention(image: Image.Image|torch.Tensor, maps: torch.Tensor, masks: t
     colorbar = axes[0].figure.colorbar(shown, ax=axes[len(panels)], fraction=0.046, pad=0.04)
     colorbar.ax.tick_params(labelsize=6)
     return axes[0].figure
+
+# %% ../nbs/07_attention.ipynb #a78d1901
+@torch.no_grad()
+def patch_tokens(model: nn.Module, image: Image.Image|str|Path|torch.Tensor, patch_size: int|None=None) -> torch.Tensor:
+    "The last layer's patch tokens of one image, (h, w, D) on its patch grid ([CLS] left out), the ViT in eval mode."
+    vit = _vit_of(model)
+    p = vit.config.patch_size
+    if patch_size not in (None, p): raise AttentionError(f"the model's patch size is {p}, not {patch_size}")
+    x = _pixels(image, p)
+    weight = vit.embeddings.patch_embeddings.projection.weight
+    with eager_attention(vit):
+        tokens = vit(pixel_values=x.to(weight.device, weight.dtype), interpolate_pos_encoding=True).last_hidden_state
+    return tokens[0, 1:].float().cpu().reshape(x.shape[-2] // p, x.shape[-1] // p, -1)
+
+def _border(grid: tuple[int, int]) -> torch.Tensor:
+    "An (h, w) mask of the patches on the edge of a grid."
+    mask = torch.ones(grid, dtype=torch.bool)
+    mask[1:-1, 1:-1] = False
+    return mask
+
+def _components(x: torch.Tensor, k: int) -> torch.Tensor:
+    "The first `k` principal directions of the rows of `x`, (D, k), each signed so that its largest loading is positive."
+    v = torch.linalg.svd(x - x.mean(0), full_matrices=False).Vh[:k].T
+    return v * v.gather(0, v.abs().argmax(0, keepdim=True)).sign()
+
+def pca_of_patches(tokens: list[torch.Tensor]) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+    "Per image of `tokens` (h, w, D): the first three principal components of the foreground patches as (h, w, 3) colours in [0, 1] (background black), and the (h, w) foreground, split by the first component of all patches."
+    flat = torch.cat([t.flatten(0, 1) for t in tokens]).double()
+    first = (flat - flat.mean(0)) @ _components(flat, 1)[:, 0]
+    border = torch.cat([_border(t.shape[:2]).flatten() for t in tokens])
+    fg = first > 0
+    if (~border).any() and fg[border].float().mean() > fg[~border].float().mean(): fg = ~fg   # the border is background
+    if fg.sum() < 2: fg = torch.ones_like(fg)                                                 # nothing to split
+    colours = torch.zeros(len(flat), 3, dtype=torch.float64)
+    k = min(3, int(fg.sum()) - 1, flat.shape[1])
+    proj = (flat[fg] - flat[fg].mean(0)) @ _components(flat[fg], k)
+    low, high = proj.min(0).values, proj.max(0).values
+    colours[fg, :k] = (proj - low) / (high - low).clamp_min(1e-12)
+    sizes = [t.shape[0] * t.shape[1] for t in tokens]
+    return ([c.reshape(*t.shape[:2], 3).float() for c, t in zip(colours.split(sizes), tokens)],
+            [f.reshape(t.shape[:2]) for f, t in zip(fg.split(sizes), tokens)])
+
+# %% ../nbs/07_attention.ipynb #a0b49d86
+def plot_patch_pca(models: dict, images: list, size: int, patch_size: int) -> plt.Figure:
+    "For each model, the images at `size` px, the colours of their patch features' principal components and the foreground: one row per model, two columns per image."
+    fig, axes = plt.subplots(len(models), 1 + 2 * len(images), figsize=(1.5 * (1 + 2 * len(images)), 1.6 * len(models)), squeeze=False)
+    xs = [prepare_image(path, patch_size, size=size) for path in images]
+    for row, (name, model) in zip(axes, models.items()):
+        colours, fg = pca_of_patches([patch_tokens(model, x) for x in xs])
+        row[0].text(0.5, 0.5, name, ha='center', va='center', fontsize=8, wrap=True); row[0].axis('off')
+        for k, (x, c, f) in enumerate(zip(xs, colours, fg)):
+            img = _display(x)
+            row[1 + 2 * k].imshow(img); row[1 + 2 * k].imshow(upsample_maps(c.permute(2, 0, 1), img.shape[:2]).permute(1, 2, 0).numpy(), alpha=0.85)
+            row[2 + 2 * k].imshow(upsample_maps(f.float(), img.shape[:2]).numpy(), cmap='gray', vmin=0, vmax=1)
+            for ax, title in ((row[1 + 2 * k], 'components 1-3'), (row[2 + 2 * k], 'foreground')): ax.set_title(title, fontsize=7); ax.axis('off')
+    fig.tight_layout()
+    return fig
 
 # %% ../nbs/07_attention.ipynb #bb4afe20
 def load_attention_model(source: str|Path) -> tuple[nn.Module, int]:

@@ -14,7 +14,7 @@ from transformers import ViTModel
 from .config import ConfigError, DinoConfig, DinoError, OutputError, atomic_write, config_from_dict, config_to_dict
 from .backbones import (RESNETS, BackboneError, ViTBackbone, is_vit, load_pretrained_vit, load_weights_file, resnet, resnet_name,
                                state_checksum)
-from .head import DinoModel
+from .head import DinoModel, state_dict_mismatch
 from .distributed import gather_objects
 from .monitor import History
 from .trainer import DinoTrainer
@@ -190,11 +190,7 @@ def _check_resume(state: dict, trainer: DinoTrainer, path) -> list[str]:
 def load_weights(module: nn.Module, weights: dict, what: str, path) -> None:
     "Load `weights` into `module`, or a `CheckpointError` naming the first missing, unexpected or mis-shaped entry."
     own = module.state_dict()
-    missing, unexpected = [k for k in own if k not in weights], [k for k in weights if k not in own]
-    shapes = [k for k in own if k in weights and tuple(own[k].shape) != tuple(weights[k].shape)]
-    problem = (f'{len(missing)} entries missing, the first {missing[0]!r}' if missing else
-               f'{len(unexpected)} unexpected entries, the first {unexpected[0]!r}' if unexpected else
-               f'{shapes[0]!r} has shape {tuple(weights[shapes[0]].shape)}, the model {tuple(own[shapes[0]].shape)}' if shapes else None)
+    problem = state_dict_mismatch(own, weights, [k for k in own if k not in weights])
     if problem: raise CheckpointError(f"checkpoint {str(path)!r} does not fit this model: its {what} has {problem}")
     module.load_state_dict(weights)
 

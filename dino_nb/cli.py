@@ -12,8 +12,8 @@ from .config import (DinoConfig, DinoError, OutputError, apply_overrides, atomic
 if TYPE_CHECKING: from dino_nb.trainer import DinoTrainer
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'NUMBERED_CHECKPOINT', 'run_files', 'save_run', 'RunDirectory', 'has_batchnorm', 'knn_with_baselines',
-           'train', 'summary', 'evaluate_checkpoint', 'embed', 'main']
+__all__ = ['RUN_FILES', 'NUMBERED_CHECKPOINT', 'run_files', 'save_run', 'RunDirectory', 'train', 'summary', 'evaluate_checkpoint',
+           'embed', 'main']
 
 # %% ../nbs/09_cli.ipynb #d7f2fb0f
 RUN_FILES = ('checkpoint.pt', 'config.yaml', 'history.json', 'history.png')
@@ -89,21 +89,6 @@ class RunDirectory:
             (self.path/self.LOCK).unlink(missing_ok=True)
             self._file.close(); self._file = None
 
-# %% ../nbs/09_cli.ipynb #57319706
-def has_batchnorm(net) -> bool:
-    "Whether a network has BatchNorm layers (torch is imported here: the command line starts without it)."
-    from torch.nn.modules.batchnorm import _BatchNorm
-    return any(isinstance(m, _BatchNorm) for m in net.modules())
-
-def knn_with_baselines(evaluator, backbone, random_init: bool) -> dict:
-    "`evaluator(backbone)`; for the random network (`random_init`) with BatchNorm, also its kNN with BN statistics estimated on the training images."
-    from dino_nb.evaluate import with_batchnorm_statistics
-    result = evaluator(backbone)
-    if random_init and has_batchnorm(backbone):
-        estimated = with_batchnorm_statistics(backbone, evaluator.train_set, evaluator.batch_size, evaluator.device)
-        result['knn_top1_bn_estimated'] = evaluator(estimated)['knn_top1']
-    return result
-
 # %% ../nbs/09_cli.ipynb #f84c237d
 def train(cfg: DinoConfig, fresh: bool=False, progress: bool=True, log=print) -> DinoTrainer:
     "Train DINO as `cfg` says, resuming from `train.out_dir` unless `fresh`; return the trainer."
@@ -116,7 +101,8 @@ def train(cfg: DinoConfig, fresh: bool=False, progress: bool=True, log=print) ->
     with RunDirectory(out, lock=rank == 0):
         device = resolve_device(cfg.train.device)
         evaluator = KNNEvaluator.from_config(cfg, device, progress and rank == 0) if cfg.train.eval_every else None
-        evaluate = None if evaluator is None else lambda backbone: knn_with_baselines(evaluator, backbone, trainer.step == 0 and not cfg.model.pretrained)
+        baselines = lambda: trainer.step == 0 and not cfg.model.pretrained        # the random network: measured twice
+        evaluate = None if evaluator is None else lambda backbone: evaluator.baselines(backbone) if baselines() else evaluator(backbone)
         trainer = DinoTrainer.from_config(cfg, evaluate=evaluate, progress=progress)
         ckpt = out/'checkpoint.pt'
         if ckpt.exists() and cfg.train.resume and not fresh:

@@ -203,6 +203,8 @@ def _folder_samples(root: Path, exclude: tuple=()) -> tuple[list[tuple[Path, int
     if not root.is_dir(): raise DatasetError(f"{str(root)!r} is a file, not a folder of images")
     exclude = tuple(Path(os.path.realpath(e)) for e in exclude)
     in_run_dir = Path(os.path.realpath(root)) in exclude               # the images and a run's own files in one folder
+    real_root = Path(os.path.realpath(root))
+    exclude = tuple(e for e in exclude if e == real_root or not real_root.is_relative_to(e))   # a run directory around the images excludes none of them
     def kept(p: Path) -> bool:
         if p.name.startswith('.') or any(Path(os.path.realpath(p)) == e for e in exclude): return False
         return not (in_run_dir and (p.name in RUN_OUTPUTS or p.name.startswith('previous-')))

@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
+from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .config import ConfigError, DinoConfig
 from .config import OutputError, atomic_write
@@ -21,8 +22,8 @@ from .distributed import gather_shards, world
 
 # %% auto #0
 __all__ = ['image_batches', 'extract_features', 'knn_classify', 'knn_accuracy', 'linear_probe', 'KNNEvaluator', 'eval_images',
-           'with_batchnorm_statistics', 'embed_folder', 'save_embeddings', 'load_embeddings', 'nearest_neighbours',
-           'show_neighbours', 'pca_2d', 'plot_pca']
+           'with_batchnorm_statistics', 'has_batchnorm', 'embed_folder', 'save_embeddings', 'load_embeddings',
+           'nearest_neighbours', 'show_neighbours', 'pca_2d', 'plot_pca']
 
 # %% ../nbs/08_evaluation.ipynb #cc80cbe4
 def image_batches(dataset: Dataset|ImageCache, batch_size: int, device: torch.device, rows: range, num_workers: int=0):
@@ -152,6 +153,22 @@ def with_batchnorm_statistics(backbone: nn.Module, dataset: Dataset|ImageCache, 
         if isinstance(m, nn.modules.batchnorm._BatchNorm): m.reset_running_stats(); m.momentum = None   # a plain average
     for images, _ in image_batches(dataset, batch_size, torch.device(device), range(len(dataset))): net(images)
     return net.eval()
+
+def has_batchnorm(net: nn.Module) -> bool:
+    "Whether a network has BatchNorm layers."
+    return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in net.modules())
+
+@patch
+def with_estimated_batchnorm(self: KNNEvaluator, backbone: nn.Module) -> dict:
+    "kNN accuracy (%) of `backbone` with its BatchNorm statistics estimated on the evaluator's training images (`backbone` is unchanged)."
+    return self(with_batchnorm_statistics(backbone, self.train_set, self.batch_size, self.device))
+
+@patch
+def baselines(self: KNNEvaluator, backbone: nn.Module) -> dict:
+    "kNN accuracy (%) of a random network as built and, if it has BatchNorm, with estimated statistics (`knn_top1_bn_estimated`)."
+    result = self(backbone)
+    if has_batchnorm(backbone): result['knn_top1_bn_estimated'] = self.with_estimated_batchnorm(backbone)['knn_top1']
+    return result
 
 # %% ../nbs/08_evaluation.ipynb #68e36406
 class _ImageFiles(Dataset):

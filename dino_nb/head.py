@@ -16,8 +16,9 @@ from .backbones import (RESNETS, BackboneError, backbone_from_config, dino_init_
                                vit_from_original)
 
 # %% auto #0
-__all__ = ['projection_mlp', 'DinoProjectionHead', 'group_by_resolution', 'DinoModel', 'read_pretrained', 'load_pretrained',
-           'cancel_last_layer_gradients', 'cancel_backbone_gradients', 'no_weight_decay', 'param_groups']
+__all__ = ['projection_mlp', 'DinoProjectionHead', 'group_by_resolution', 'DinoModel', 'read_pretrained', 'state_dict_mismatch',
+           'load_pretrained', 'cancel_last_layer_gradients', 'cancel_backbone_gradients', 'no_weight_decay',
+           'param_groups']
 
 # %% ../nbs/03_head.ipynb #1415f332
 def projection_mlp(in_dim: int, hidden_dim: int, bottleneck_dim: int, nlayers: int=3, use_bn: bool=False) -> nn.Sequential:
@@ -143,6 +144,14 @@ def _head_settings(model: DinoModel, weights: dict) -> list[str]:
             'bottleneck_dim': model.head.last_layer.in_features, 'use_bn_in_head': any(isinstance(m, nn.BatchNorm1d) for m in model.head.mlp)}
     return [f'model.{k}={found[k]}' for k in found if found[k] is not None and found[k] != mine[k]]
 
+def state_dict_mismatch(own: dict, weights: dict, missing: list[str]) -> str|None:
+    "What keeps `weights` from loading into a module whose state dict is `own`: its `missing` entries, then unexpected ones, then a shape; None if nothing."
+    unexpected = [k for k in weights if k not in own]
+    shapes = [k for k in weights if k in own and tuple(own[k].shape) != tuple(weights[k].shape)]
+    return (f'{len(missing)} entries missing, the first {missing[0]!r}' if missing else
+            f'{len(unexpected)} unexpected entries, the first {unexpected[0]!r}' if unexpected else
+            f'{shapes[0]!r} of shape {tuple(weights[shapes[0]].shape)} where the model has {tuple(own[shapes[0]].shape)}' if shapes else None)
+
 def load_pretrained(model: DinoModel, weights: dict, source: str='') -> DinoModel:
     "Load the backbone of `weights` into `model`, and its head if it has one; one `BackboneError` if they do not fit."
     settings = _head_settings(model, weights)
@@ -151,11 +160,7 @@ def load_pretrained(model: DinoModel, weights: dict, source: str='') -> DinoMode
     weights = {k: v for k, v in weights.items() if k != 'vit_original'}
     parts = ([] if built else ['backbone.']) + (['head.'] if any(k.startswith('head.') for k in weights) else [])
     missing = [k for k in own if k.startswith(tuple(parts)) and k not in weights] if parts else []
-    unexpected = [k for k in weights if k not in own]
-    shapes = [k for k in weights if k in own and own[k].shape != weights[k].shape]
-    problem = (f'{len(unexpected)} unexpected entries, the first {unexpected[0]!r}' if unexpected else
-               f'{shapes[0]!r} of shape {tuple(weights[shapes[0]].shape)} where the model has {tuple(own[shapes[0]].shape)}' if shapes else
-               f'no {missing[0]!r} ({len(missing)} entries missing)' if missing else None)
+    problem = state_dict_mismatch(own, weights, missing)
     if problem: raise BackboneError(f"model.pretrained {source!r} does not fit the model of this config: it has {problem}")
     model.load_state_dict(weights, strict=False)
     return model

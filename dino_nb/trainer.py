@@ -279,12 +279,17 @@ def train_batch(self: DinoTrainer, batch, bar=None) -> bool:
     return self.should_stop(bar)
 
 @patch
-def train_one_epoch(self: DinoTrainer) -> bool:
-    "Train on this epoch's batches from `self.batch` on; whether a stop was asked for before its end."
+def epoch_batches(self: DinoTrainer) -> Iterable:
+    "This epoch's batches from `self.batch` on, in the sampler's order, with both networks in training mode."
     self.sampler.set_epoch(self.epoch)
     self.sampler.skip = self.batch * self.cfg.data.batch_size
     self.student.train(); self.teacher.train()
-    bar = tqdm(self.loader, desc=f'epoch {self.epoch + 1}/{self.cfg.train.epochs}', leave=False, disable=not self.progress)
+    return self.loader
+
+@patch
+def train_one_epoch(self: DinoTrainer) -> bool:
+    "Train on this epoch's batches from `self.batch` on; whether a stop was asked for before its end."
+    bar = tqdm(self.epoch_batches(), desc=f'epoch {self.epoch + 1}/{self.cfg.train.epochs}', leave=False, disable=not self.progress)
     stopped = False
     for batch in bar:
         if self.train_batch(batch, bar): stopped = True; break

@@ -4,7 +4,7 @@ Cells flagged `#| slow` or `#| hub` keep the outputs they already have unless as
 `#| eval: false` cells never run. Run from anywhere; each notebook runs with its own folder as the
 working directory, as nbdev-test does. Then run `nbdev-clean`.
   python tools/run_notebook.py nbs/04_loss.ipynb nbs/05_trainer.ipynb
-  python tools/run_notebook.py --flags slow nbs/07_attention.ipynb       # also rerun the slow cells
+  python tools/run_notebook.py nbs/07_attention.ipynb --flags slow       # also rerun the slow cells
 """
 import argparse, os, re, sys, time
 from pathlib import Path
@@ -14,6 +14,8 @@ from nbclient import NotebookClient
 FLAGS = ('slow', 'hub')
 # tqdm warns in every kernel that imports transformers when ipywidgets is absent; that line is not part of the book
 os.environ.setdefault('PYTHONWARNINGS', 'ignore:IProgress not found')
+# figures are saved with the notebook only when the kernel draws them inline: a non-interactive MPLBACKEND would lose them
+os.environ['MPLBACKEND'] = 'module://matplotlib_inline.backend_inline'
 
 def cell_flags(source: str) -> set[str]:
     "The test flags and `eval: false` of a cell's `#|` directives."
