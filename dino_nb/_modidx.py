@@ -11,6 +11,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'dino_nb.attention._fitting_side': ('attention.html#_fitting_side', 'dino_nb/attention.py'),
                                    'dino_nb.attention._name': ('attention.html#_name', 'dino_nb/attention.py'),
                                    'dino_nb.attention._pixels': ('attention.html#_pixels', 'dino_nb/attention.py'),
+                                   'dino_nb.attention._run_vit': ('attention.html#_run_vit', 'dino_nb/attention.py'),
                                    'dino_nb.attention._vit_of': ('attention.html#_vit_of', 'dino_nb/attention.py'),
                                    'dino_nb.attention.attention_maps': ('attention.html#attention_maps', 'dino_nb/attention.py'),
                                    'dino_nb.attention.eager_attention': ('attention.html#eager_attention', 'dino_nb/attention.py'),

@@ -93,17 +93,22 @@ def _pixels(image, patch_size: int) -> torch.Tensor:
 
 # %% ../nbs/07_attention.ipynb #d28245c6
 @torch.no_grad()
-def attention_maps(model: nn.Module, image: Image.Image|str|Path|torch.Tensor, patch_size: int|None=None) -> torch.Tensor:
-    "The last layer's attention from [CLS] to every patch, per head: a (heads, H/p, W/p) tensor."
+def _run_vit(model: nn.Module, image, patch_size: int|None, **kwargs) -> tuple:
+    "The ViT of `model` on one image cropped to its patch grid, in eval mode with eager attention: its output and the grid (h, w)."
     vit = _vit_of(model)
     p = vit.config.patch_size
     if patch_size not in (None, p): raise AttentionError(f"the model's patch size is {p}, not {patch_size}")
     x = _pixels(image, p)
     weight = vit.embeddings.patch_embeddings.projection.weight
     with eager_attention(vit):
-        out = vit(pixel_values=x.to(weight.device, weight.dtype), interpolate_pos_encoding=True, output_attentions=True)
+        out = vit(pixel_values=x.to(weight.device, weight.dtype), interpolate_pos_encoding=True, **kwargs)
+    return out, (x.shape[-2] // p, x.shape[-1] // p)
+
+def attention_maps(model: nn.Module, image: Image.Image|str|Path|torch.Tensor, patch_size: int|None=None) -> torch.Tensor:
+    "The last layer's attention from [CLS] to every patch, per head: a (heads, H/p, W/p) tensor."
+    out, grid = _run_vit(model, image, patch_size, output_attentions=True)
     cls_to_patches = out.attentions[-1][0, :, 0, 1:]
-    return cls_to_patches.reshape(-1, x.shape[-2] // p, x.shape[-1] // p).float().cpu()
+    return cls_to_patches.reshape(-1, *grid).float().cpu()
 
 # %% ../nbs/07_attention.ipynb #e8867bb3
 ATTENTION_MASS = 0.6   # the share of the attention that DINO's figures keep
@@ -151,17 +156,10 @@ def plot_attention(image: Image.Image|torch.Tensor, maps: torch.Tensor, masks: t
     return axes[0].figure
 
 # %% ../nbs/07_attention.ipynb #a78d1901
-@torch.no_grad()
 def patch_tokens(model: nn.Module, image: Image.Image|str|Path|torch.Tensor, patch_size: int|None=None) -> torch.Tensor:
     "The last layer's patch tokens of one image, (h, w, D) on its patch grid ([CLS] left out), the ViT in eval mode."
-    vit = _vit_of(model)
-    p = vit.config.patch_size
-    if patch_size not in (None, p): raise AttentionError(f"the model's patch size is {p}, not {patch_size}")
-    x = _pixels(image, p)
-    weight = vit.embeddings.patch_embeddings.projection.weight
-    with eager_attention(vit):
-        tokens = vit(pixel_values=x.to(weight.device, weight.dtype), interpolate_pos_encoding=True).last_hidden_state
-    return tokens[0, 1:].float().cpu().reshape(x.shape[-2] // p, x.shape[-1] // p, -1)
+    out, grid = _run_vit(model, image, patch_size)
+    return out.last_hidden_state[0, 1:].float().cpu().reshape(*grid, -1)
 
 def _border(grid: tuple[int, int]) -> torch.Tensor:
     "An (h, w) mask of the patches on the edge of a grid."
