@@ -10,11 +10,12 @@ ViT-S/16 2x224+10x96 batch 128 (714 img/s, 23.4 GiB), ResNet-18 2x224+6x96 batch
 ResNet-18 end to end on Imagenette-112 with 15 loader workers (~395 img/s).
 """
 from __future__ import annotations
-import argparse, contextlib, time, warnings
+import argparse, contextlib, tempfile, time, warnings
 from pathlib import Path
 from common import Results, device_name, sync
 import torch
 from dino_nb.config import DinoConfig, apply_overrides, get_config
+from dino_nb.data import tiny_image_folder
 from dino_nb.device_augment import DeviceMultiCrop, ImageCache
 from dino_nb.trainer import DinoTrainer, resolve_device
 
@@ -30,11 +31,11 @@ FULL = dict(
     warmup=5, steps=20)
 SMOKE = dict(
     step=[dict(name='ViT-tiny/16 train step', batch=4, views=(32, 16, 2), overrides=['model.backbone=vit_tiny', 'model.patch_size=16', 'model.out_dim=256']),
-          dict(name='ResNet-18 train step', batch=4, views=(32, 16, 2), overrides=['model.backbone=resnet18', 'optim.optimizer=sgd', 'model.out_dim=256'])],
+          dict(name='ResNet-18 train step', batch=4, views=(32, 16, 2), overrides=['model.backbone=resnet18', 'model.resnet_width=16', 'optim.optimizer=sgd', 'model.out_dim=256'])],
     augment=[dict(name='device augmentation', batch=8, views=(32, 16, 2), image=48)],
     end_to_end=[dict(name='ResNet-18 end to end, dataset in memory', batch=4, views=(32, 16, 2), workers=0, augment_on='device',
-                     overrides=['model.out_dim=256', 'data.cache=memory', 'data.decode_size=112'])] +
-               [dict(name='ResNet-18 end to end', batch=4, views=(32, 16, 2), workers=0, augment_on=a, overrides=['model.out_dim=256'])
+                     overrides=['model.out_dim=256', 'model.resnet_width=16', 'data.cache=memory', 'data.decode_size=48'])] +
+               [dict(name='ResNet-18 end to end', batch=4, views=(32, 16, 2), workers=0, augment_on=a, overrides=['model.out_dim=256', 'model.resnet_width=16', 'data.decode_size=48'])
                 for a in ('device', 'cpu')],
     warmup=1, steps=2)
 
@@ -149,7 +150,8 @@ def run(smoke: bool=False, data: Path|None=None, compile: bool=False, device: st
                       device=device_name(dev), torch=torch.__version__, smoke=smoke, rows=[])
     jobs = [(step_row, s, {}) for s in plan['step']] + ([(step_row, s, dict(compile=True)) for s in plan['step']] if compile else [])
     jobs += [(augment_row, s, {}) for s in plan['augment']]
-    if data or smoke: jobs += [(end_to_end_row, s, dict(data=data)) for s in plan['end_to_end']]
+    if smoke and data is None: data = tiny_image_folder(Path(tempfile.mkdtemp())/'tiny', classes=4, train=8, val=4, size=48)   # seconds, not the sample
+    if data: jobs += [(end_to_end_row, s, dict(data=data)) for s in plan['end_to_end']]
     for fn, spec, kw in jobs:
         args = (spec, kw.pop('data'), dev) if fn is end_to_end_row else (spec, dev)
         row = guarded(fn, *args, plan['warmup'], plan['steps'], **kw)

@@ -24,7 +24,7 @@ from dino_nb.data import tiny_image_folder
 from dino_nb.evaluate import KNNEvaluator
 from dino_nb.trainer import DinoTrainer, resolve_augment_on, resolve_device, train_images
 
-SMOKE = ['train.device=cpu', 'data.batch_size=8', 'data.decode_size=32', 'data.global_crop_size=32', 'data.local_crop_size=16',
+SMOKE = ['train.device=cpu', 'model.resnet_width=16', 'data.batch_size=8', 'data.decode_size=32', 'data.global_crop_size=32', 'data.local_crop_size=16',
          'data.num_local_crops=2', 'data.num_workers=0', 'model.out_dim=64', 'model.hidden_dim=32', 'model.bottleneck_dim=16',
          'eval.resize_size=36', 'eval.crop_size=32', 'eval.batch_size=64']
 

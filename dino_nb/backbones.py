@@ -4,24 +4,22 @@
 
 # %% ../nbs/02_backbones.ipynb #0171e047
 from __future__ import annotations
-import argparse, difflib, hashlib, json, math, pickle, tempfile, zipfile
+import argparse, difflib, hashlib, json, math, pickle, sys, tempfile, types, zipfile
 from pathlib import Path
 import torch
 import torchvision
 import torch.nn.functional as F
 from safetensors.torch import save_file
 from torch import nn
-from transformers import ViTConfig, ViTModel
-from transformers.models.vit.modeling_vit import ViTEmbeddings
 from .config import DinoConfig, DinoError
 
 # %% auto #0
 __all__ = ['RESNETS', 'RESNET_STEMS', 'VIT_SIZES', 'BACKBONES', 'RESNET_LAYOUTS', 'POS_EMBED_INTERPOLATIONS', 'BackboneError',
            'check_backbone_name', 'ResNet', 'resnet', 'resnet_name', 'vit_config', 'dino_init_module_', 'dino_init_',
-           'DropPath', 'add_drop_path', 'ViTBackbone', 'DinoViTEmbeddings', 'set_pos_embed_interpolation',
-           'backbone_of', 'is_vit', 'set_attn_implementation', 'load_pretrained_vit', 'get_backbone',
-           'backbone_from_config', 'set_grad_checkpointing', 'state_checksum', 'load_weights_file', 'is_original_vit',
-           'original_vit_to_hf', 'vit_from_original', 'multiply_adds']
+           'DropPath', 'add_drop_path', 'ViTBackbone', 'dino_interpolate_pos_encoding', 'set_pos_embed_interpolation',
+           'pos_embed_interpolation', 'backbone_of', 'is_vit', 'set_attn_implementation', 'load_pretrained_vit',
+           'get_backbone', 'backbone_from_config', 'set_grad_checkpointing', 'state_checksum', 'load_weights_file',
+           'is_original_vit', 'original_vit_to_hf', 'vit_from_original', 'multiply_adds']
 
 # %% ../nbs/02_backbones.ipynb #7f4563be
 RESNETS = ('resnet18', 'resnet34', 'resnet50')
@@ -85,6 +83,7 @@ def resnet_name(net: nn.Module) -> str:
 # %% ../nbs/02_backbones.ipynb #2b66cd15
 def vit_config(name: str, patch_size: int=16, attn_implementation: str='sdpa') -> ViTConfig:
     "The `ViTConfig` of DINO's ViT `name`: 12 layers, MLP ratio 4, LayerNorm eps 1e-6, a 224 px position grid."
+    from transformers import ViTConfig     # imported by the ViTs alone: a ResNet run starts without transformers
     width, heads = VIT_SIZES[name]
     return ViTConfig(hidden_size=width, num_attention_heads=heads, num_hidden_layers=12, intermediate_size=4*width,
                      patch_size=patch_size, image_size=224, layer_norm_eps=1e-6, qkv_bias=True, hidden_act='gelu',
@@ -148,25 +147,29 @@ class ViTBackbone(nn.Module):
 # %% ../nbs/02_backbones.ipynb #6332929c
 POS_EMBED_INTERPOLATIONS = ('dino', 'hf')
 
-class DinoViTEmbeddings(ViTEmbeddings):
-    "Hugging Face's ViT embeddings with the position table resized as DINO's `interpolate_pos_encoding` resizes it."
-    def interpolate_pos_encoding(self, embeddings: torch.Tensor, height: int, width: int) -> torch.Tensor:
-        "The position table for an image of `height` x `width` px: bicubic, scale factor (grid + 0.1) / table side."
-        table = self.position_embeddings
-        n = table.shape[1] - 1
-        if embeddings.shape[1] - 1 == n and height == width: return table
-        side, dim = math.isqrt(n), table.shape[-1]
-        rows, cols = height // self.patch_size, width // self.patch_size
-        grid = table[:, 1:].reshape(1, side, side, dim).permute(0, 3, 1, 2)
-        grid = F.interpolate(grid, scale_factor=((rows + .1) / side, (cols + .1) / side), mode='bicubic')
-        return torch.cat([table[:, :1], grid.permute(0, 2, 3, 1).reshape(1, rows * cols, dim)], dim=1)
+def dino_interpolate_pos_encoding(self: nn.Module, embeddings: torch.Tensor, height: int, width: int) -> torch.Tensor:
+    "The position table of ViT embeddings `self` for an image of `height` x `width` px, as DINO resizes it: bicubic, scale factor (grid + 0.1) / table side."
+    table = self.position_embeddings
+    n = table.shape[1] - 1
+    if embeddings.shape[1] - 1 == n and height == width: return table
+    side, dim = math.isqrt(n), table.shape[-1]
+    rows, cols = height // self.patch_size, width // self.patch_size
+    grid = table[:, 1:].reshape(1, side, side, dim).permute(0, 3, 1, 2)
+    grid = F.interpolate(grid, scale_factor=((rows + .1) / side, (cols + .1) / side), mode='bicubic')
+    return torch.cat([table[:, :1], grid.permute(0, 2, 3, 1).reshape(1, rows * cols, dim)], dim=1)
 
 def set_pos_embed_interpolation(vit: ViTModel, method: str='dino') -> ViTModel:
     "Make `vit` resize its position table as DINO ('dino') or Hugging Face ('hf') does."
     if method not in POS_EMBED_INTERPOLATIONS:
         raise BackboneError(f"unknown position-embedding interpolation '{method}' (valid: {', '.join(POS_EMBED_INTERPOLATIONS)})")
-    vit.embeddings.__class__ = DinoViTEmbeddings if method == 'dino' else ViTEmbeddings
+    embeddings = vit.embeddings
+    vars(embeddings).pop('interpolate_pos_encoding', None)                      # 'hf': the method of Hugging Face's class
+    if method == 'dino': embeddings.interpolate_pos_encoding = types.MethodType(dino_interpolate_pos_encoding, embeddings)
     return vit
+
+def pos_embed_interpolation(vit: ViTModel) -> str:
+    "How `vit` resizes its position table: 'dino' or 'hf'."
+    return 'dino' if 'interpolate_pos_encoding' in vars(vit.embeddings) else 'hf'
 
 # %% ../nbs/02_backbones.ipynb #e3ab1a74
 def backbone_of(module: nn.Module) -> nn.Module:
@@ -174,9 +177,15 @@ def backbone_of(module: nn.Module) -> nn.Module:
     for attr in ('module', 'backbone'): module = getattr(module, attr, module)
     return module
 
+def _is_hf_vit(module: nn.Module) -> bool:
+    "Whether `module` is a Hugging Face `ViTModel` (it cannot be one while `transformers` is not imported)."
+    transformers = sys.modules.get('transformers')
+    return transformers is not None and isinstance(module, transformers.ViTModel)
+
 def is_vit(module: nn.Module) -> bool:
     "Whether `module` is (or holds as `.backbone`) a Vision Transformer."
-    return isinstance(backbone_of(module), (ViTBackbone, ViTModel))
+    backbone = backbone_of(module)
+    return isinstance(backbone, ViTBackbone) or _is_hf_vit(backbone)
 
 # %% ../nbs/02_backbones.ipynb #0bff6b9b
 def set_attn_implementation(module: nn.Module, attn_implementation: str) -> nn.Module:
@@ -212,6 +221,7 @@ def _local_dir(pretrained: str) -> Path|None:
 def load_pretrained_vit(pretrained: str, attn_implementation: str='sdpa', local_files_only: bool=False,
                         pos_embed_interpolation: str='dino') -> ViTModel:
     "A `ViTModel` from a hub name such as 'facebook/dino-vits16' or a local directory, resizing positions as DINO does."
+    from transformers import ViTModel
     path = _local_dir(pretrained)
     try:
         vit = ViTModel.from_pretrained(str(path or pretrained), add_pooling_layer=False, layer_norm_eps=1e-6,
@@ -240,6 +250,7 @@ def get_backbone(name: str, patch_size: int=16, drop_path_rate: float=0., pretra
     if name in RESNETS:
         if pretrained: raise BackboneError(f"pretrained weights are supported for ViTs only, not {name} (pretrained='{pretrained}')")
         return resnet(name, resnet_width, resnet_stem)
+    from transformers import ViTModel
     if pretrained: vit = _check_matches(load_pretrained_vit(pretrained, attn_implementation), name, patch_size, pretrained)
     else: vit = dino_init_(ViTModel(vit_config(name, patch_size, attn_implementation), add_pooling_layer=False))
     return ViTBackbone(add_drop_path(set_pos_embed_interpolation(vit, pos_embed_interpolation), drop_path_rate))

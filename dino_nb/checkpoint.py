@@ -10,7 +10,6 @@ from pathlib import Path
 import numpy as np
 import torch
 from torch import nn
-from transformers import ViTModel
 from .config import ConfigError, DinoConfig, DinoError, OutputError, atomic_write, config_from_dict, config_to_dict
 from .backbones import (RESNETS, BackboneError, ViTBackbone, is_vit, load_pretrained_vit, load_weights_file, resnet, resnet_name,
                                state_checksum)
@@ -244,6 +243,7 @@ def _export_dir(out: Path, force: bool) -> None:
 
 def _vit_for_size(vit: ViTModel, image_size: int) -> ViTModel:
     "A plain Hugging Face copy of `vit` whose position table is the one `vit` uses for `image_size` px images."
+    from transformers import ViTModel
     side, dim = image_size // vit.config.patch_size, vit.config.hidden_size
     with torch.no_grad():
         table = vit.embeddings.interpolate_pos_encoding(torch.empty(1, side * side + 1, dim), image_size, image_size)

@@ -6,6 +6,7 @@
 from __future__ import annotations
 import ast, os, re, warnings
 from pathlib import Path
+from typing import Iterable, Iterator
 import numpy as np
 import torch
 from PIL import ExifTags, Image, ImageFilter, ImageOps
@@ -18,7 +19,7 @@ __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'IMG_EXTENSIONS', 'SAMPLE_DIR', 'FLI
            'SOLARIZE_THRESHOLD', 'VIEW_RECIPES', 'RUN_OUTPUTS', 'BadImageError', 'DatasetError', 'load_rgb',
            'RandomGaussianBlur', 'ToNormalizedTensor', 'denormalize', 'flip_and_color_jitter', 'check_multi_crop',
            'DINOTransform', 'eval_crop', 'eval_transform', 'eval_transform_from_config', 'image_files', 'ImageDataset',
-           'collate_multi_crop', 'imagenette', 'get_dataset', 'tiny_image_folder']
+           'collate_multi_crop', 'stop_workers_on_error', 'imagenette', 'get_dataset', 'tiny_image_folder']
 
 # %% ../nbs/01_data.ipynb #36d652f5
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
@@ -276,6 +277,16 @@ def collate_multi_crop(batch: list[tuple[list[torch.Tensor], int]]) -> tuple[lis
     counts = sorted({len(v) for v in views})
     if len(counts) > 1: raise ValueError(f'every sample of a batch must have the same number of views, got {counts}')
     return [torch.stack(same_view) for same_view in zip(*views)], torch.as_tensor(labels)
+
+# %% ../nbs/01_data.ipynb #cf76971e
+def stop_workers_on_error(batches: Iterable) -> Iterator:
+    "The items of `batches` (a `DataLoader` or any iterable); if a loader's worker fails, its workers are stopped before the error goes on."
+    it = iter(batches)
+    try: yield from it
+    except Exception:
+        if hasattr(it, '_shutdown_workers'): it._shutdown_workers()
+        if getattr(batches, '_iterator', None) is it: batches._iterator = None     # persistent workers: the next epoch starts new ones
+        raise
 
 # %% ../nbs/01_data.ipynb #16c27012
 def _imagefolder_root(cfg: DinoConfig, split: str) -> Path:

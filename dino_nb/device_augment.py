@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 from typing import Callable
 from .config import ConfigError, DinoConfig
 from .data import (FLIP_P, GRAYSCALE_P, IMAGENET_MEAN, IMAGENET_STD, JITTER, JITTER_P, SOLARIZE_THRESHOLD,
-                          VIEW_RECIPES, ToNormalizedTensor, check_multi_crop)
+                          VIEW_RECIPES, ToNormalizedTensor, check_multi_crop, stop_workers_on_error)
 
 # %% auto #0
 __all__ = ['GRAY_WEIGHTS', 'BLUR_KERNEL_SIZE', 'CROP_TRIES', 'RANDOM_PER_VIEW', 'DecodeForDevice', 'collate_padded', 'mix_seed',
@@ -353,7 +353,7 @@ def cache_images(dataset: Dataset, decode: Callable, max_side: int, max_gb: floa
     images = torch.zeros(len(dataset), 3, max_side, max_side, dtype=torch.uint8)
     sizes, labels, n = torch.zeros(len(dataset), 2, dtype=torch.int64), torch.zeros(len(dataset), dtype=torch.int64), 0
     loader = DataLoader(_Decoded(dataset, decode), batch_size=64, num_workers=num_workers, collate_fn=list)
-    for batch in tqdm(loader, desc='decoding images into memory', disable=not progress, leave=False):
+    for batch in tqdm(stop_workers_on_error(loader), total=len(loader), desc='decoding images into memory', disable=not progress, leave=False):
         for image, label in batch:
             h, w = image.shape[1:]
             if max(h, w) > max_side: raise ValueError(f'decode gave an image of {h}x{w} px, larger than max_side={max_side}')

@@ -16,7 +16,7 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .config import ConfigError, DinoConfig
 from .config import OutputError, atomic_write
-from .data import BadImageError, ToNormalizedTensor, eval_crop, eval_transform, eval_transform_from_config, get_dataset, image_files, load_rgb
+from .data import BadImageError, ToNormalizedTensor, eval_crop, eval_transform, eval_transform_from_config, get_dataset, image_files, load_rgb, stop_workers_on_error
 from .device_augment import ImageCache, cache_images
 from .distributed import gather_shards, world
 
@@ -35,7 +35,7 @@ def image_batches(dataset: Dataset|ImageCache, batch_size: int, device: torch.de
             yield normalize(dataset.images[index].to(device, non_blocking=True)), dataset.labels[index].to(device)
         return
     loader = DataLoader(Subset(dataset, rows), batch_size=batch_size, shuffle=False, num_workers=num_workers)
-    for images, labels in loader: yield images.to(device), torch.as_tensor(labels, device=device)
+    for images, labels in stop_workers_on_error(loader): yield images.to(device), torch.as_tensor(labels, device=device)
 
 @torch.no_grad()
 def extract_features(backbone: nn.Module, dataset: Dataset|ImageCache, batch_size: int, device: torch.device|str='cpu',

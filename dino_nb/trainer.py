@@ -15,7 +15,7 @@ from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .config import ConfigError, DinoConfig, DinoError
 from .distributed import any_process, init_distributed, is_distributed, is_main_process, local_device_index, sync_batchnorm, world
-from .data import DINOTransform, collate_multi_crop, get_dataset
+from .data import DINOTransform, collate_multi_crop, get_dataset, stop_workers_on_error
 from .device_augment import (CachedBatches, DecodeForDevice, DeviceMultiCrop, EpochSampler, ImageCache, SeededDataset,
                                     cache_images, collate_padded, mix_seed)
 from .backbones import is_vit, set_grad_checkpointing
@@ -289,7 +289,8 @@ def epoch_batches(self: DinoTrainer) -> Iterable:
 @patch
 def train_one_epoch(self: DinoTrainer) -> bool:
     "Train on this epoch's batches from `self.batch` on; whether a stop was asked for before its end."
-    bar = tqdm(self.epoch_batches(), desc=f'epoch {self.epoch + 1}/{self.cfg.train.epochs}', leave=False, disable=not self.progress)
+    batches = self.epoch_batches()
+    bar = tqdm(stop_workers_on_error(batches), total=len(batches), desc=f'epoch {self.epoch + 1}/{self.cfg.train.epochs}', leave=False, disable=not self.progress)
     stopped = False
     for batch in bar:
         if self.train_batch(batch, bar): stopped = True; break
