@@ -19,6 +19,7 @@ number. The check fails, listing every problem, unless
 import argparse, ast, os, re, shutil, sys, time, tomllib, warnings
 from pathlib import Path
 import nbformat, yaml
+from concurrent.futures import ProcessPoolExecutor
 
 ROOT = Path(__file__).resolve().parents[1]
 NBS = ROOT/'nbs'
@@ -188,6 +189,12 @@ def to_html(nb, page_files: dict) -> str:
     html, _ = HTMLExporter(config=c, template_name='lab').from_notebook_node(nb)
     return re.sub(r'href="((?![a-z]+:)[^"#]+)\.ipynb', lambda m: f'href="{page_files.get(m.group(1), m.group(1) + ".html")}', html)
 
+def page_html(job: tuple) -> tuple[str, str]:
+    "(HTML, '') of one processed notebook, or ('', why nbconvert cannot convert it): a page, in a worker process."
+    proc, page_files = job
+    try: return to_html(for_html(nbformat.read(proc, as_version=4)), page_files), ''
+    except Exception as e: return '', str(e)
+
 def images(nb) -> list[str]:
     "The base64 data of every image the site shows in the notebook's outputs."
     return [o['data'][t].strip() if isinstance(o['data'][t], str) else ''.join(o['data'][t]).strip()
@@ -234,15 +241,16 @@ def main():
     if out: out.mkdir(parents=True, exist_ok=True)
     procs = {s: nbformat.read(cache/f'{s}.ipynb', as_version=4) for s in stems if (cache/f'{s}.ipynb').exists()}
     page_files = {s: frontmatter(nb).get('output-file', f'{s}.html') for s, nb in procs.items()}
+    fresh = [s for s in stems if (cache/f'{s}.ipynb').exists() and (cache/f'{s}.ipynb').stat().st_mtime >= (NBS/f'{s}.ipynb').stat().st_mtime]
+    with ProcessPoolExecutor(max(1, min(len(fresh), os.cpu_count() or 1))) as pool:     # the pages are independent: one per core
+        converted = dict(zip(fresh, pool.map(page_html, [(cache/f'{s}.ipynb', page_files) for s in fresh])))
     for stem in stems:
-        proc = cache/f'{stem}.ipynb'
-        if not proc.exists() or proc.stat().st_mtime < (NBS/f'{stem}.ipynb').stat().st_mtime:
+        if stem not in converted:
             if not errors: problems.append(f'{stem}: nbdev did not process it')
             continue
-        proc_nb = procs[stem]
-        try: html = to_html(for_html(nbformat.read(proc, as_version=4)), page_files)
-        except Exception as e: problems.append(f'{stem}: nbconvert cannot convert it to HTML: {e}'); continue
-        problems += check_page(stem, books[stem], proc_nb, html, *api[stem])
+        html, error = converted[stem]
+        if error: problems.append(f'{stem}: nbconvert cannot convert it to HTML: {error}'); continue
+        problems += check_page(stem, books[stem], procs[stem], html, *api[stem])
         if out: (out/page_files[stem]).write_text(html)
     if out:
         for f in NBS.iterdir():
