@@ -236,7 +236,9 @@ def main():
     api = {s: module_api(nb) for s, nb in books.items()}
     problems = check_config(stems)
     problems += check_links(books, {s: f + o for s, (f, o) in api.items()})
+    this = sys.modules['__main__']
     cache, errors = process(a.workers)
+    sys.modules['__main__'] = this       # nbdev's processing runs an IPython shell, which puts its own __main__ there: the workers need ours
     problems += errors
     if out: out.mkdir(parents=True, exist_ok=True)
     procs = {s: nbformat.read(cache/f'{s}.ipynb', as_version=4) for s in stems if (cache/f'{s}.ipynb').exists()}
