@@ -262,4 +262,8 @@ def main():
     if problems: sys.exit(f'{len(problems)} problem(s) with the documentation site')
     print('documentation site: every page renders with its figures, API documentation and links')
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    try: main(); status = 0
+    except SystemExit as e: print(e.code, file=sys.stderr) if isinstance(e.code, str) else None; status = 1 if e.code else 0
+    sys.stdout.flush(); sys.stderr.flush()
+    os._exit(status)     # nbdev's processing leaves an IPython shell per notebook, whose exit handlers take many seconds: nothing is left to do
