@@ -19,10 +19,11 @@ left() { echo $(( budget - ($(date +%s) - start) )); }
 echo "== $(date -u +%FT%TZ) device_run.sh (budget ${budget} s)"
 python - <<'PY' || true
 import platform, sys
+from importlib.metadata import version, PackageNotFoundError
 print('python', sys.version.split()[0], platform.platform())
-for name in ('torch', 'torchvision', 'transformers', 'safetensors'):
-    try: m = __import__(name); print(name, m.__version__)
-    except Exception as e: print(name, 'not importable:', e)
+for name in ('torch', 'torchvision', 'transformers', 'safetensors'):     # the installed versions, without importing them all
+    try: print(name, version(name))
+    except PackageNotFoundError: print(name, 'not installed')
 import torch
 print('cuda', torch.cuda.is_available(), torch.version.cuda, torch.cuda.get_device_name() if torch.cuda.is_available() else '')
 PY
