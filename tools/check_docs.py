@@ -224,7 +224,7 @@ def check_page(stem: str, source_nb, proc_nb, html: str, funcs: list[str], other
         if name not in text: problems.append(f'{stem}: exported {name} does not appear on its page')
     return problems
 
-def main():
+def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument('--out', type=Path, help='also write the HTML pages to this directory')
     p.add_argument('--workers', type=int, default=0, help="processes for nbdev's processing (0: this one)")
@@ -259,11 +259,13 @@ def main():
             if f.suffix.lower() in ('.png', '.jpg', '.jpeg', '.gif', '.svg', '.css'): shutil.copy(f, out/f.name)
     print(f'{len(stems)} pages ({", ".join(stems)}) checked in {time.time() - start:.0f} s')
     for problem in problems: print(f'  {problem}')
-    if problems: sys.exit(f'{len(problems)} problem(s) with the documentation site')
+    if problems:
+        print(f'{len(problems)} problem(s) with the documentation site', file=sys.stderr)
+        return 1
     print('documentation site: every page renders with its figures, API documentation and links')
+    return 0
 
 if __name__ == '__main__':
-    try: main(); status = 0
-    except SystemExit as e: print(e.code, file=sys.stderr) if isinstance(e.code, str) else None; status = 1 if e.code else 0
+    status = main()
     sys.stdout.flush(); sys.stderr.flush()
     os._exit(status)     # nbdev's processing leaves an IPython shell per notebook, whose exit handlers take many seconds: nothing is left to do
