@@ -16,7 +16,7 @@ crops, as the random network's are. The JSON result is rewritten after every eva
 from __future__ import annotations
 import argparse, math, tempfile, time
 from pathlib import Path
-from common import Results, device_name, fit_epochs, seconds_per_step, subset, train_for
+from common import Results, device_name, fit_epochs, seconds_per_step, skip_last_collection, subset, train_for
 import torch
 from dino_nb.checkpoint import export_backbone
 from dino_nb.config import config_to_dict, get_config
@@ -114,4 +114,6 @@ def main():
         results = run(a.config, a.data, a.minutes, a.eval_every, a.eval_subset, a.seed, a.name, a.out, a.overrides, a.export)
     print(table(results))
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    skip_last_collection()
+    main()

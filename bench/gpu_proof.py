@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse, tempfile
 from pathlib import Path
 import bench_train
+from common import skip_last_collection
 from dino_nb.data import tiny_image_folder
 
 def main():
@@ -30,4 +31,6 @@ def main():
         results = bench_train.run(a.config, a.data, a.minutes, a.eval_every, 0, 0, 'gpu_proof', a.out, a.overrides)
     print(bench_train.table(results))
 
-if __name__ == '__main__': main()
+if __name__ == '__main__':
+    skip_last_collection()
+    main()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/09_cli.ipynb #498365b5
 from __future__ import annotations
-import argparse, os, re, shutil, socket, sys, time
+import argparse, atexit, gc, os, re, shutil, socket, sys, time
 from pathlib import Path
 from typing import TYPE_CHECKING
 from .config import (DinoConfig, DinoError, OutputError, apply_overrides, atomic_write, describe_config, get_config, list_presets,
@@ -276,6 +276,7 @@ def _peer_failed(e: Exception) -> bool:
 
 def main(argv: list[str]|None=None) -> int:
     "Entry point of `dino-nb`: run a subcommand; an error the user can fix (a `DinoError`) is one line and exit code 2."
+    if argv is None: atexit.register(gc.freeze)       # a program about to exit: skip the garbage collector's last pass
     args = _parser().parse_args(argv)
     cmd = {'train': _train_cmd, 'eval': _eval_cmd, 'embed': _embed_cmd, 'export': _export_cmd, 'attention': _attention_cmd}[args.command]
     try: return cmd(args)

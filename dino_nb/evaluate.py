@@ -14,6 +14,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, Subset
 from fastcore.basics import patch
 from tqdm.auto import tqdm
+from .backbones import is_vit
 from .config import ConfigError, DinoConfig
 from .config import OutputError, atomic_write
 from .data import BadImageError, ToNormalizedTensor, eval_crop, eval_transform, eval_transform_from_config, get_dataset, image_files, load_rgb, stop_workers_on_error
@@ -26,27 +27,31 @@ __all__ = ['image_batches', 'extract_features', 'knn_classify', 'knn_accuracy', 
            'nearest_neighbours', 'show_neighbours', 'pca_2d', 'plot_pca']
 
 # %% ../nbs/08_evaluation.ipynb #cc80cbe4
-def image_batches(dataset: Dataset|ImageCache, batch_size: int, device: torch.device, rows: range, num_workers: int=0):
+def image_batches(dataset: Dataset|ImageCache, batch_size: int, device: torch.device, rows: range, num_workers: int=0,
+                  channels_last: bool=False):
     "(normalized images, labels) on `device` for the items `rows` of a dataset of image tensors or of an `ImageCache` of crops."
+    layout = torch.channels_last if channels_last else torch.contiguous_format
+    as_layout = lambda images: images.contiguous(memory_format=layout) if images.dim() == 4 else images
     if isinstance(dataset, ImageCache):
         normalize = ToNormalizedTensor()
         for index in torch.tensor(rows, dtype=torch.int64).split(batch_size):
             index = index.to(dataset.device)
-            yield normalize(dataset.images[index].to(device, non_blocking=True)), dataset.labels[index].to(device)
+            yield as_layout(normalize(dataset.images[index].to(device, non_blocking=True))), dataset.labels[index].to(device)
         return
     loader = DataLoader(Subset(dataset, rows), batch_size=batch_size, shuffle=False, num_workers=num_workers)
-    for images, labels in stop_workers_on_error(loader): yield images.to(device), torch.as_tensor(labels, device=device)
+    for images, labels in stop_workers_on_error(loader): yield as_layout(images.to(device)), torch.as_tensor(labels, device=device)
 
 @torch.no_grad()
 def extract_features(backbone: nn.Module, dataset: Dataset|ImageCache, batch_size: int, device: torch.device|str='cpu',
-                     num_workers: int=0, progress: bool=True) -> tuple[torch.Tensor, torch.Tensor]:
+                     num_workers: int=0, progress: bool=True, channels_last: bool|None=None) -> tuple[torch.Tensor, torch.Tensor]:
     "L2-normalized features and labels of every image of `dataset`, in eval mode (bfloat16 on CUDA), shared out over the processes."
     was_training, device = backbone.training, torch.device(device)
+    channels_last = not is_vit(backbone) if channels_last is None else channels_last     # faster convolutions, the same features
     rank, world_size = world()
     backbone.eval()
     autocast = torch.autocast('cuda', dtype=torch.bfloat16) if device.type == 'cuda' else contextlib.nullcontext()
     feats, labels = [], []
-    batches = image_batches(dataset, batch_size, device, range(rank, len(dataset), world_size), num_workers)
+    batches = image_batches(dataset, batch_size, device, range(rank, len(dataset), world_size), num_workers, channels_last)
     for images, y in tqdm(batches, desc='features', total=-(-len(range(rank, len(dataset), world_size)) // batch_size),
                           leave=False, disable=not progress):
         with autocast: feats.append(F.normalize(backbone(images).float(), dim=1))
@@ -151,7 +156,7 @@ def with_batchnorm_statistics(backbone: nn.Module, dataset: Dataset|ImageCache, 
     net = copy.deepcopy(backbone).to(device).train()
     for m in net.modules():
         if isinstance(m, nn.modules.batchnorm._BatchNorm): m.reset_running_stats(); m.momentum = None   # a plain average
-    for images, _ in image_batches(dataset, batch_size, torch.device(device), range(len(dataset))): net(images)
+    for images, _ in image_batches(dataset, batch_size, torch.device(device), range(len(dataset)), channels_last=not is_vit(net)): net(images)
     return net.eval()
 
 def has_batchnorm(net: nn.Module) -> bool:
@@ -195,12 +200,14 @@ def embed_folder(backbone: nn.Module, folder: str|Path, resize_size: int, crop_s
     autocast = torch.autocast('cuda', dtype=torch.bfloat16) if device.type == 'cuda' else contextlib.nullcontext()
     feats, tokens, rows, skipped = [], [], [], []
     backbone.eval().to(device)
+    layout = torch.contiguous_format if is_vit(backbone) else torch.channels_last       # as `extract_features`
     for images, index, bad in tqdm(loader, desc='embedding', leave=False, disable=not progress):
         for i in bad: warnings.warn(f'skipping unreadable image {str(paths[i])!r}')
         skipped += bad
         if images is None: continue
         with autocast:
-            out = backbone.tokens(images.to(device)) if patch_tokens else backbone(images.to(device))
+            images = images.to(device).contiguous(memory_format=layout)
+            out = backbone.tokens(images) if patch_tokens else backbone(images)
         out = F.normalize(out.float(), dim=-1)
         feats.append(out[:, 0] if patch_tokens else out)
         if patch_tokens: tokens.append(out[:, 1:])
