@@ -6,7 +6,7 @@ A tiny run is trained first (one epoch on a generated folder of 32 images at 48 
 
 Usage: python bench/bench_cli.py [--repeats 3]
 """
-import argparse, json, subprocess, sys, tempfile, time
+import argparse, subprocess, sys, tempfile, time
 from pathlib import Path
 from common import Results, device_name
 import torch
