@@ -347,6 +347,8 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                                                                'dino_nb/distributed.py'),
                                      'dino_nb.distributed.is_distributed': ('distributed.html#is_distributed', 'dino_nb/distributed.py'),
                                      'dino_nb.distributed.is_main_process': ('distributed.html#is_main_process', 'dino_nb/distributed.py'),
+                                     'dino_nb.distributed.leave_process_group': ( 'distributed.html#leave_process_group',
+                                                                                  'dino_nb/distributed.py'),
                                      'dino_nb.distributed.local_device_index': ( 'distributed.html#local_device_index',
                                                                                  'dino_nb/distributed.py'),
                                      'dino_nb.distributed.sync_batchnorm': ('distributed.html#sync_batchnorm', 'dino_nb/distributed.py'),

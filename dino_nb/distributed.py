@@ -4,7 +4,7 @@
 
 # %% ../nbs/00b_distributed.ipynb #4ab5638b
 from __future__ import annotations
-import os
+import atexit, os
 from datetime import timedelta
 import torch
 import torch.distributed as dist
@@ -13,8 +13,8 @@ from .config import ConfigError, DinoError
 
 # %% auto #0
 __all__ = ['is_distributed', 'world', 'is_main_process', 'local_device_index', 'init_distributed', 'ProcessGroupError',
-           'collective_device', 'all_reduce_sum_', 'any_process', 'gather_shards', 'gather_objects', 'AllReduceSum',
-           'DistributedBatchNorm', 'sync_batchnorm']
+           'leave_process_group', 'collective_device', 'all_reduce_sum_', 'any_process', 'gather_shards',
+           'gather_objects', 'AllReduceSum', 'DistributedBatchNorm', 'sync_batchnorm']
 
 # %% ../nbs/00b_distributed.ipynb #83394b46
 def is_distributed() -> bool:
@@ -44,6 +44,7 @@ def init_distributed(timeout_minutes: float) -> tuple[int, int]:
         if use_cuda: torch.cuda.set_device(local_device_index())
         try: dist.init_process_group('nccl' if use_cuda else 'gloo', timeout=timedelta(minutes=timeout_minutes))
         except (RuntimeError, ValueError) as e: raise ProcessGroupError(timeout_minutes, e) from None
+        atexit.register(leave_process_group)           # every way out of the program: its end, a stop, an error
     return world()
 
 # %% ../nbs/00b_distributed.ipynb #7fdfe497
@@ -53,6 +54,11 @@ class ProcessGroupError(DinoError, RuntimeError):
         first = (str(cause).strip().splitlines() or [type(cause).__name__])[0][:200]
         super().__init__(f'the other processes did not answer within train.dist_timeout_minutes={timeout_minutes:g} ({first}); '
                          'check that every process started and can reach MASTER_ADDR:MASTER_PORT')
+
+# %% ../nbs/00b_distributed.ipynb #de1d768d
+def leave_process_group() -> None:
+    "Destroy the process group, if this process is in one (a process that exits while in its group may be aborted)."
+    if is_distributed(): dist.destroy_process_group()
 
 # %% ../nbs/00b_distributed.ipynb #7bbc3381
 def collective_device() -> torch.device:
