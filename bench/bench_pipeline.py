@@ -8,13 +8,14 @@ alone, today's against an earlier version's (`--before REV`, a git revision of d
 Writes bench/results/pipeline_<date>.json and prints a markdown table.
 """
 from __future__ import annotations
-import argparse, importlib.util, subprocess, sys, tempfile, time
+import argparse, importlib.util, subprocess, tempfile, time
 from pathlib import Path
 from common import ROOT, Results, device_name, seconds_per_step
 import torch
 from dino_nb.config import get_config
 from dino_nb.device_augment import DeviceMultiCrop
-from dino_nb.trainer import DinoTrainer, resolve_device
+from dino_nb.distributed import resolve_device
+from dino_nb.trainer import DinoTrainer
 
 PIPELINES = {'PIL multi-crop, main process': ['data.cache=none', 'data.augment_on=cpu', 'data.num_workers=0'],
              'PIL multi-crop, 1 worker': ['data.cache=none', 'data.augment_on=cpu', 'data.num_workers=1'],

@@ -12,12 +12,13 @@ ResNet-18 end to end on Imagenette-112 with 15 loader workers (~395 img/s).
 from __future__ import annotations
 import argparse, contextlib, tempfile, time, warnings
 from pathlib import Path
-from common import Results, device_name, skip_last_collection, sync
+from common import seconds_per_step, Results, device_name, skip_last_collection, sync
 import torch
 from dino_nb.config import DinoConfig, apply_overrides, get_config
 from dino_nb.data import tiny_image_folder
 from dino_nb.device_augment import DeviceMultiCrop, ImageCache
-from dino_nb.trainer import DinoTrainer, resolve_device
+from dino_nb.distributed import resolve_device
+from dino_nb.trainer import DinoTrainer
 
 FULL = dict(
     step=[dict(name='ViT-S/16 train step', batch=128, views=(224, 96, 10), overrides=['model.backbone=vit_small', 'model.patch_size=16']),
@@ -120,12 +121,7 @@ def end_to_end_row(spec: dict, data: Path|None, device: torch.device, warmup: in
                workers=spec['workers'])
     with peak_memory(device, row):
         trainer = DinoTrainer.from_config(cfg, progress=False)
-        trainer.student.train(); trainer.teacher.train()
-        batches = iter(trainer.loader)
-        def step(): trainer.train_batch(next(batches))
-        timed(step, warmup, device)
-        seconds = timed(step, steps, device)
-        trainer.log_pending()
+        seconds = seconds_per_step(trainer, steps, warmup)
     row.update(ms_per_step=round(seconds * 1000, 1), images_per_s=round(spec['batch'] / seconds, 1), precision=trainer.precision)
     return row
 

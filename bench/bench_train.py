@@ -22,7 +22,8 @@ from dino_nb.checkpoint import export_backbone
 from dino_nb.config import config_to_dict, get_config
 from dino_nb.data import tiny_image_folder
 from dino_nb.evaluate import KNNEvaluator
-from dino_nb.trainer import DinoTrainer, resolve_augment_on, resolve_device, train_images
+from dino_nb.distributed import resolve_device
+from dino_nb.trainer import DinoTrainer, resolve_augment_on, train_images
 
 SMOKE = ['train.device=cpu', 'model.resnet_width=16', 'data.batch_size=8', 'data.decode_size=32', 'data.global_crop_size=32', 'data.local_crop_size=16',
          'data.num_local_crops=2', 'data.num_workers=0', 'model.out_dim=64', 'model.hidden_dim=32', 'model.bottleneck_dim=16',

@@ -1,13 +1,15 @@
 """What the benchmark scripts share: the repository on the import path (no install needed), the machine's name, a
-results file rewritten after every measurement, and training for a time budget with evaluations at set minutes."""
+results file rewritten after every measurement, and the hooks that time the steps of a run and train it for a time budget with
+evaluations at set minutes (the trainer's own loop runs; nothing here copies it)."""
 from __future__ import annotations
-import atexit, gc, json, math, os, platform, sys, time
+import atexit, contextlib, copy, gc, json, math, os, platform, sys, time
 from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path: sys.path.insert(0, str(ROOT))   # import dino_nb from this checkout, installed or not
 import torch
 from torch.utils.data import Subset
 from dino_nb.device_augment import ImageCache
+from dino_nb.trainer import Hook, TrainingInterrupted
 
 def skip_last_collection() -> None:
     "At exit, skip the garbage collector's last pass over every object, as `dino-nb` does (1.5 s with PyTorch loaded)."
@@ -39,21 +41,24 @@ class Results:
         tmp.write_text(json.dumps(self.data, indent=1, default=str))
         os.replace(tmp, self.path)
 
+class StepTimer(Hook):
+    "Times the steps of a run that reads its numbers after every step, and stops it after `warmup + steps` of them."
+    def __init__(self, steps: int, warmup: int=3): self.steps, self.warmup, self.times, self.last = steps, warmup, [], None
+    def on_step(self, trainer, records: list[dict]) -> None:
+        now = time.perf_counter()                        # reading the records waited for the device: the steps are done
+        if self.last is not None and trainer.step > self.warmup: self.times.append((now - self.last) / len(records))
+        self.last = now
+    def should_stop(self, trainer) -> bool: return len(self.times) >= self.steps
+
 def seconds_per_step(trainer, steps: int, warmup: int=3) -> float:
-    "Median seconds per training step of `trainer` on its own data, after `warmup` steps (the trainer is left mid-epoch: throw it away)."
-    trainer.student.train(); trainer.teacher.train()
-    def endless():
-        while True: yield from trainer.loader           # a dataset smaller than warmup + steps batches starts over
-    batches = endless()
-    for _ in range(warmup): trainer.train_batch(next(batches))
-    trainer.log_pending(); sync(trainer.device)
-    times = []
-    for _ in range(steps):
-        start = time.perf_counter()
-        trainer.train_batch(next(batches)); sync(trainer.device)
-        times.append(time.perf_counter() - start)
-    trainer.log_pending()
-    return sorted(times)[len(times) // 2]      # the median: a few steps slowed by something else on the machine do not count
+    "Median seconds per training step of `trainer` on its own data, through its own loop (the trainer is used up: throw it away)."
+    trainer.cfg = copy.deepcopy(trainer.cfg)
+    trainer.cfg.train.log_every, trainer.evaluate = 1, None
+    trainer.set_epochs(trainer.epoch + math.ceil((warmup + steps + 2) / trainer.iters_per_epoch))   # enough batches, however few images
+    timer = StepTimer(steps, warmup)
+    with contextlib.suppress(TrainingInterrupted): trainer.fit([timer])
+    times = sorted(timer.times)
+    return times[len(times) // 2]      # the median: a few steps slowed by something else on the machine do not count
 
 def fit_epochs(seconds: float, step_seconds: float, iters_per_epoch: int) -> int:
     "The number of epochs whose steps take about `seconds`: the schedules then end with the budget."
@@ -72,34 +77,30 @@ def subset(dataset, n: int, seed: int=0):
 
 def refit(trainer, seconds: float, epoch_seconds: float) -> None:
     "Fit `train.epochs`, and the schedules with it, to a budget of `seconds` from the measured time of a whole epoch."
-    from dino_nb.optim import Schedules
     epochs = max(trainer.epoch + 1, round(seconds / epoch_seconds))
-    if epochs == trainer.cfg.train.epochs: return
-    trainer.cfg.train.epochs = epochs
-    trainer.schedules = Schedules.from_config(trainer.cfg, trainer.iters_per_epoch, trainer.world_size)
+    if epochs != trainer.cfg.train.epochs: trainer.set_epochs(epochs)
+
+class Budget(Hook):
+    """A budget of training time (evaluations excluded): `evaluate(trainer, minutes)` at the minutes `evaluate_at` (in s), the epochs
+    fitted again to the budget from the measured time of the first epoch (epoch-boundary costs included), a stop at its end."""
+    def __init__(self, seconds: float, evaluate_at: list[float]=(), evaluate=None):
+        self.seconds, self.marks, self.evaluate = seconds, sorted(s for s in evaluate_at if s < seconds), evaluate
+        self.start, self.paused = time.perf_counter(), 0.
+    def clock(self) -> float: return time.perf_counter() - self.start - self.paused
+    def on_step(self, trainer, records: list[dict]) -> None:
+        if not (self.marks and self.clock() >= self.marks[0]): return
+        while self.marks and self.clock() >= self.marks[0]: self.marks.pop(0)
+        t = time.perf_counter()
+        self.evaluate(trainer, self.clock() / 60)
+        trainer.student.train(); trainer.teacher.train()
+        self.paused += time.perf_counter() - t
+    def on_epoch(self, trainer) -> None:
+        if trainer.epoch == 1: refit(trainer, self.seconds, self.clock())
+    def should_stop(self, trainer) -> bool: return self.clock() >= self.seconds
 
 def train_for(trainer, seconds: float, evaluate_at: list[float], evaluate) -> dict:
-    """Train until `seconds` of training (evaluations excluded) or `train.epochs`; `evaluate(trainer, minutes)` at each of `evaluate_at` (s).
-
-    After the first whole epoch, `train.epochs` is fitted again from that epoch's measured time, epoch-boundary costs
-    included, so that the schedules end with the budget."""
-    marks, clock, evaluated = sorted(s for s in evaluate_at if s < seconds), 0., 0.
-    start = time.perf_counter()
-    def elapsed(): return time.perf_counter() - start - evaluated
-    while trainer.epoch < trainer.cfg.train.epochs and clock < seconds:
-        for batch in trainer.epoch_batches():
-            trainer.train_batch(batch)
-            clock = elapsed()
-            if marks and clock >= marks[0]:
-                trainer.log_pending(); sync(trainer.device); clock = elapsed()
-                t = time.perf_counter()
-                while marks and clock >= marks[0]: marks.pop(0)
-                evaluate(trainer, clock / 60)
-                evaluated += time.perf_counter() - t
-                trainer.student.train(); trainer.teacher.train()
-            if clock >= seconds: break
-        else:
-            trainer.end_epoch()
-            if trainer.epoch == 1: refit(trainer, seconds, elapsed())
-    trainer.log_pending(); sync(trainer.device)
-    return dict(train_seconds=elapsed(), steps=trainer.step, epochs_done=trainer.epoch + trainer.batch / trainer.iters_per_epoch)
+    "Train until `seconds` of training (evaluations excluded) or `train.epochs`, with `evaluate(trainer, minutes)` at each of `evaluate_at` (s)."
+    budget = Budget(seconds, evaluate_at, evaluate)
+    with contextlib.suppress(TrainingInterrupted): trainer.fit([budget])
+    sync(trainer.device)
+    return dict(train_seconds=budget.clock(), steps=trainer.step, epochs_done=trainer.epoch + trainer.batch / trainer.iters_per_epoch)

@@ -17,7 +17,7 @@ from pathlib import Path
 from common import Results, device_name
 import torch
 from dino_nb.checkpoint import export_backbone
-from dino_nb.cli import train
+from dino_nb.run import train
 from dino_nb.config import get_config
 
 def main():

@@ -16,7 +16,8 @@ import torch
 import torch.nn.functional as F
 from dino_nb.config import get_config
 from dino_nb.evaluate import KNNEvaluator
-from dino_nb.trainer import DinoTrainer, resolve_device
+from dino_nb.distributed import resolve_device
+from dino_nb.trainer import DinoTrainer, Hook
 
 
 def backbone_probe(trainer, every: int=5) -> dict:
@@ -65,16 +66,18 @@ def main():
         r['eval_seconds'] = round(time.time() - t, 1)
         rows.append(r); print(json.dumps(r), flush=True)
 
-    evaluate()
-    for epoch in range(a.epochs):
-        t = time.time()
-        trainer.train_one_epoch()
-        trainer.end_epoch()
-        train_s += time.time() - t
-        last = trainer.history.steps[-1]
-        print(f"epoch {trainer.epoch} step {trainer.step} {train_s/60:.2f} min loss {last['loss']:.3f} H_t {last['teacher_entropy']:.2f} "
+    def after_epoch(tr):
+        nonlocal train_s, started
+        train_s += time.time() - started
+        last = tr.history.steps[-1]
+        print(f"epoch {tr.epoch} step {tr.step} {train_s/60:.2f} min loss {last['loss']:.3f} H_t {last['teacher_entropy']:.2f} "
               f"H_batch {last['teacher_batch_entropy']:.2f} H_s {last['student_entropy']:.2f} kl {last['kl']:.3f}", flush=True)
-        if trainer.epoch in eval_epochs: evaluate()
+        if tr.epoch in eval_epochs: evaluate()
+        started = time.time()
+
+    evaluate()
+    started = time.time()
+    trainer.fit([Hook(on_epoch=after_epoch)])
     steps = [r | found.get(r['step'], {}) for r in trainer.history.steps]
     result = dict(name=a.name, config=a.config, overrides=overrides, seed=a.seed, log_k=math.log(cfg.model.out_dim),
                   train_minutes=round(train_s / 60, 2), images_per_second=round(trainer.step * cfg.data.batch_size / train_s, 1),

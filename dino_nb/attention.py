@@ -5,6 +5,7 @@
 # %% ../nbs/07_attention.ipynb #0d68b011
 from __future__ import annotations
 import contextlib, math, os
+from typing import TYPE_CHECKING
 from pathlib import Path
 import matplotlib.pyplot as plt
 import numpy as np
@@ -15,11 +16,11 @@ from PIL import Image
 from torch import nn
 from torchvision.transforms import v2
 from matplotlib.backend_bases import FigureCanvasBase
-from transformers import ViTModel
-from .config import DinoError, OutputError, atomic_write, writable_dir
+from .config import DinoError, atomic_write, output_file
 from .data import ToNormalizedTensor, denormalize, load_rgb
-from .backbones import BackboneError, ViTBackbone, backbone_of, is_vit, load_pretrained_vit, resnet_name
-from .checkpoint import teacher_from_checkpoint
+from .backbones import ViTBackbone, backbone_of, is_vit, resnet_name
+from .weights import backbone_from_weights, describe_backbone, open_weights
+if TYPE_CHECKING: from transformers import ViTModel
 
 # %% auto #0
 __all__ = ['MAX_PATCHES', 'ATTENTION_MASS', 'AttentionError', 'prepare_image', 'eager_attention', 'attention_maps',
@@ -39,7 +40,7 @@ def _vit_of(model: nn.Module) -> ViTModel:
     "The Hugging Face `ViTModel` inside `model` (DDP, `DinoModel`, `ViTBackbone` or itself)."
     backbone = backbone_of(model)
     if isinstance(backbone, ViTBackbone): return backbone.vit
-    if isinstance(backbone, ViTModel): return backbone
+    if is_vit(backbone): return backbone
     raise AttentionError(f'attention maps need a ViT backbone; model.backbone is {_backbone_name(backbone)}')
 
 # %% ../nbs/07_attention.ipynb #89146bc1
@@ -207,43 +208,31 @@ def plot_patch_pca(models: dict, images: list, size: int, patch_size: int) -> pl
 
 # %% ../nbs/07_attention.ipynb #bb4afe20
 def load_attention_model(source: str|Path) -> tuple[nn.Module, int]:
-    "A ViT and its patch size from a checkpoint (file or run directory), a Hugging Face directory or model name."
-    path = Path(source).expanduser()
-    if path.is_dir() and (path/'checkpoint.pt').is_file(): path = path/'checkpoint.pt'
-    if path.is_file() or path.suffix in ('.pt', '.pth'):
-        teacher, cfg = teacher_from_checkpoint(path)
-        if not is_vit(teacher):
-            raise AttentionError(f"attention maps need a ViT backbone; checkpoint {str(path)!r} has model.backbone={cfg.model.backbone}")
-        return teacher.backbone, teacher.backbone.patch_size
-    try: vit = load_pretrained_vit(str(source), attn_implementation='eager').eval()
-    except BackboneError as e:
-        raise AttentionError(f"{str(source)!r} is not a checkpoint, a run directory with a checkpoint.pt or a loadable "
-                             f"Hugging Face ViT: {e}") from None
-    return vit, vit.config.patch_size
+    "The teacher's ViT backbone (eager attention) of any source of trained weights (chapter 03b), and its patch size."
+    weights = open_weights(source, '--checkpoint')
+    if 'patch_size' not in weights.settings:
+        raise AttentionError(f"attention maps need a ViT backbone; {str(source)!r} holds {describe_backbone(weights.settings)}")
+    backbone = backbone_from_weights(weights, attn_implementation='eager')
+    return backbone, backbone.patch_size
 
 # %% ../nbs/07_attention.ipynb #d9af73f0
 def _name(image) -> str: return Path(image).name if isinstance(image, (str, Path)) else 'image'
 
-def _figure_path(out: str|Path, images: list=(), force: bool=False) -> Path:
-    "The file to write: `out`, with .png if it has no suffix, or `out`/attention.png for a directory; refused if it exists (unless `force`) or is an input."
+def _figure_path(out: str|Path, inputs: list=(), force: bool=False) -> Path:
+    "The file to write: `out`, with .png if it has no suffix, or `out`/attention.png for a directory; checked as every output is (chapter 00)."
     path = Path(out).expanduser()
     if path.is_dir() or str(out).endswith(('/', os.sep)): path = path/'attention.png'
     elif not path.suffix: path = path.with_suffix('.png')
     formats = FigureCanvasBase.get_supported_filetypes()
     if path.suffix[1:].lower() not in formats:
         raise AttentionError(f"--out: cannot draw a figure as {path.suffix!r}; use one of {', '.join('.' + f for f in sorted(formats))}")
-    inputs = {os.path.realpath(p) for p in images if isinstance(p, (str, Path))}
-    if os.path.realpath(path) in inputs: raise AttentionError(f'--out: {str(path)!r} is one of the input images; write the figure elsewhere')
-    if path.is_dir(): raise AttentionError(f'--out: {str(path)!r} is a directory')
-    if path.exists() and not force: raise AttentionError(f'--out: {str(path)!r} already exists; choose another name, or overwrite it with --force')
-    writable_dir(path.parent, '--out')
-    return path
+    return output_file(path, '--out', [p for p in inputs if isinstance(p, (str, Path))], force)
 
 def save_attention_figure(source: str|Path, images: list, out: str|Path, threshold: float|None=ATTENTION_MASS, size: int|None=None,
                           force: bool=False) -> Path:
     "Attention maps of `source`'s ViT (checkpoint or Hugging Face model) on `images`, one row each, saved to `out` (an existing file only if `force`)."
     if not images: raise AttentionError('no images to draw attention maps for')
-    out = _figure_path(out, images, force)
+    out = _figure_path(out, [*images, source], force)
     model, patch_size = load_attention_model(source)
     pixels = [prepare_image(image, patch_size, size) for image in images]
     maps = [attention_maps(model, x) for x in pixels]

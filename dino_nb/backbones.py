@@ -4,22 +4,21 @@
 
 # %% ../nbs/02_backbones.ipynb #0171e047
 from __future__ import annotations
-import argparse, difflib, hashlib, json, math, pickle, sys, tempfile, types, zipfile
-from pathlib import Path
+import difflib, math, sys, types
+from typing import TYPE_CHECKING
 import torch
 import torchvision
 import torch.nn.functional as F
-from safetensors.torch import save_file
 from torch import nn
 from .config import DinoConfig, DinoError
+if TYPE_CHECKING: from transformers import ViTConfig, ViTModel
 
 # %% auto #0
 __all__ = ['RESNETS', 'RESNET_STEMS', 'VIT_SIZES', 'BACKBONES', 'RESNET_LAYOUTS', 'POS_EMBED_INTERPOLATIONS', 'BackboneError',
            'check_backbone_name', 'ResNet', 'resnet', 'resnet_name', 'vit_config', 'dino_init_module_', 'dino_init_',
            'DropPath', 'add_drop_path', 'ViTBackbone', 'dino_interpolate_pos_encoding', 'set_pos_embed_interpolation',
-           'pos_embed_interpolation', 'backbone_of', 'is_vit', 'set_attn_implementation', 'load_pretrained_vit',
-           'get_backbone', 'backbone_from_config', 'set_grad_checkpointing', 'state_checksum', 'load_weights_file',
-           'is_original_vit', 'original_vit_to_hf', 'vit_from_original', 'multiply_adds']
+           'pos_embed_interpolation', 'backbone_of', 'is_vit', 'set_attn_implementation', 'get_backbone',
+           'backbone_from_config', 'set_grad_checkpointing', 'multiply_adds']
 
 # %% ../nbs/02_backbones.ipynb #7f4563be
 RESNETS = ('resnet18', 'resnet34', 'resnet50')
@@ -81,12 +80,12 @@ def resnet_name(net: nn.Module) -> str:
     return f'resnet{1 + blocks * convs_per_block + 1}'  # stem convolution, the blocks, the classifier
 
 # %% ../nbs/02_backbones.ipynb #2b66cd15
-def vit_config(name: str, patch_size: int=16, attn_implementation: str='sdpa') -> ViTConfig:
-    "The `ViTConfig` of DINO's ViT `name`: 12 layers, MLP ratio 4, LayerNorm eps 1e-6, a 224 px position grid."
+def vit_config(name: str, patch_size: int=16, attn_implementation: str='sdpa', image_size: int=224) -> ViTConfig:
+    "The `ViTConfig` of DINO's ViT `name`: 12 layers, MLP ratio 4, LayerNorm eps 1e-6, a position grid for `image_size` px (DINO's: 224)."
     from transformers import ViTConfig     # imported by the ViTs alone: a ResNet run starts without transformers
     width, heads = VIT_SIZES[name]
     return ViTConfig(hidden_size=width, num_attention_heads=heads, num_hidden_layers=12, intermediate_size=4*width,
-                     patch_size=patch_size, image_size=224, layer_norm_eps=1e-6, qkv_bias=True, hidden_act='gelu',
+                     patch_size=patch_size, image_size=image_size, layer_norm_eps=1e-6, qkv_bias=True, hidden_act='gelu',
                      hidden_dropout_prob=0., attention_probs_dropout_prob=0., attn_implementation=attn_implementation)
 
 # %% ../nbs/02_backbones.ipynb #5de4271b
@@ -195,73 +194,23 @@ def set_attn_implementation(module: nn.Module, attn_implementation: str) -> nn.M
     (backbone.vit if isinstance(backbone, ViTBackbone) else backbone).set_attn_implementation(attn_implementation)
     return module
 
-# %% ../nbs/02_backbones.ipynb #5923bd59
-def _download_hint(name: str) -> str:
-    "What to do when the weights called `name` cannot be found."
-    local = f"checkpoints/{name.split('/')[-1]}"
-    return (f"could not load the pretrained weights '{name}': they are not in the Hugging Face cache and the hub "
-            f"cannot be reached. On a machine with internet run `hf download {name} --local-dir {local}` "
-            f"(older huggingface_hub: `huggingface-cli download {name} --local-dir {local}`), copy the directory "
-            f"here and set model.pretrained={local}")
-
-# %% ../nbs/02_backbones.ipynb #69c03a0c
-def _local_dir(pretrained: str) -> Path|None:
-    "The directory `pretrained` names, None for a hub name, or a `BackboneError` if the directory is unusable."
-    path = Path(pretrained).expanduser()
-    if path.is_dir():
-        if not (path/'config.json').is_file():
-            raise BackboneError(f"pretrained directory {pretrained!r} has no config.json: expected a directory "
-                                "written by save_pretrained or `hf download`")
-        return path
-    if pretrained.startswith(('/', '.', '~')) or pretrained.count('/') > 1:
-        raise BackboneError(f"pretrained directory {pretrained!r} does not exist")
-    return None
-
-# %% ../nbs/02_backbones.ipynb #f409a3e8
-def load_pretrained_vit(pretrained: str, attn_implementation: str='sdpa', local_files_only: bool=False,
-                        pos_embed_interpolation: str='dino') -> ViTModel:
-    "A `ViTModel` from a hub name such as 'facebook/dino-vits16' or a local directory, resizing positions as DINO does."
-    from transformers import ViTModel
-    path = _local_dir(pretrained)
-    try:
-        vit = ViTModel.from_pretrained(str(path or pretrained), add_pooling_layer=False, layer_norm_eps=1e-6,
-                                       attn_implementation=attn_implementation, local_files_only=local_files_only)
-    except OSError as e:
-        raise BackboneError(f"could not load {pretrained!r}: {e}" if path else _download_hint(pretrained)) from None
-    return set_pos_embed_interpolation(vit, pos_embed_interpolation)
-
-# %% ../nbs/02_backbones.ipynb #08ae3399
-def _check_matches(vit: ViTModel, name: str, patch_size: int, pretrained: str) -> ViTModel:
-    "`vit` if its width and patch size are those of backbone `name`, else a `BackboneError`."
-    width, c = VIT_SIZES[name][0], vit.config
-    if (c.hidden_size, c.patch_size) != (width, patch_size):
-        names = {w: n for n, (w, _) in VIT_SIZES.items()}
-        raise BackboneError(f"pretrained '{pretrained}' is a ViT of width {c.hidden_size} and patch size {c.patch_size}, "
-                            f"not {name} (width {width}) with patch size {patch_size}: set "
-                            f"model.backbone={names.get(c.hidden_size, '?')} model.patch_size={c.patch_size}")
-    return vit
-
 # %% ../nbs/02_backbones.ipynb #dbb34489
-def get_backbone(name: str, patch_size: int=16, drop_path_rate: float=0., pretrained: str='',
-                 attn_implementation: str='sdpa', pos_embed_interpolation: str='dino', resnet_width: int=64,
-                 resnet_stem: str='imagenet') -> nn.Module:
-    "A backbone mapping images (B, 3, H, W) to features (B, `embed_dim`)."
+def get_backbone(name: str, patch_size: int=16, drop_path_rate: float=0., attn_implementation: str='sdpa',
+                 pos_embed_interpolation: str='dino', resnet_width: int=64, resnet_stem: str='imagenet', image_size: int=224) -> nn.Module:
+    "A backbone without weights, mapping images (B, 3, H, W) to features (B, `embed_dim`)."
     check_backbone_name(name)
-    if name in RESNETS:
-        if pretrained: raise BackboneError(f"pretrained weights are supported for ViTs only, not {name} (pretrained='{pretrained}')")
-        return resnet(name, resnet_width, resnet_stem)
+    if name in RESNETS: return resnet(name, resnet_width, resnet_stem)
     from transformers import ViTModel
-    if pretrained: vit = _check_matches(load_pretrained_vit(pretrained, attn_implementation), name, patch_size, pretrained)
-    else: vit = dino_init_(ViTModel(vit_config(name, patch_size, attn_implementation), add_pooling_layer=False))
+    vit = dino_init_(ViTModel(vit_config(name, patch_size, attn_implementation, image_size), add_pooling_layer=False))
     return ViTBackbone(add_drop_path(set_pos_embed_interpolation(vit, pos_embed_interpolation), drop_path_rate))
 
 # %% ../nbs/02_backbones.ipynb #9a020ae7
-def backbone_from_config(cfg: DinoConfig, drop_path_rate: float|None=None, pretrained: str|None=None) -> nn.Module:
-    "The backbone of `cfg.model`; `drop_path_rate` overrides the config's (the teacher uses 0), and `pretrained` its `model.pretrained`."
+def backbone_from_config(cfg: DinoConfig, drop_path_rate: float|None=None, image_size: int=224) -> nn.Module:
+    "The backbone of `cfg.model`; `drop_path_rate` overrides the config's (the teacher uses 0); `image_size`: a ViT's position table."
     m = cfg.model
     rate = m.drop_path_rate if drop_path_rate is None else drop_path_rate
-    return get_backbone(m.backbone, m.patch_size, rate, m.pretrained if pretrained is None else pretrained,
-                        pos_embed_interpolation=m.pos_embed_interpolation, resnet_width=m.resnet_width, resnet_stem=m.resnet_stem)
+    return get_backbone(m.backbone, m.patch_size, rate, pos_embed_interpolation=m.pos_embed_interpolation, resnet_width=m.resnet_width,
+                        resnet_stem=m.resnet_stem, image_size=image_size)
 
 # %% ../nbs/02_backbones.ipynb #afc2ac78
 def set_grad_checkpointing(backbone: nn.Module, on: bool=True) -> nn.Module:
@@ -272,85 +221,6 @@ def set_grad_checkpointing(backbone: nn.Module, on: bool=True) -> nn.Module:
     if on: vit.gradient_checkpointing_enable(gradient_checkpointing_kwargs={'use_reentrant': False})
     else: vit.gradient_checkpointing_disable()
     return backbone
-
-# %% ../nbs/02_backbones.ipynb #0b832013
-def _feed(h, value) -> None:
-    "Add `value` (nested dicts, lists, tensors and plain values) to the hash `h`, in a fixed order."
-    if isinstance(value, torch.Tensor):
-        t = value.detach().cpu().contiguous()
-        h.update(f'T{t.dtype}{tuple(t.shape)}'.encode()); h.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
-    elif isinstance(value, dict):
-        h.update(f'D{len(value)}'.encode())
-        for k in sorted(value, key=repr): h.update(repr(k).encode()); _feed(h, value[k])
-    elif isinstance(value, (list, tuple)):
-        h.update(f'L{len(value)}'.encode())
-        for v in value: _feed(h, v)
-    else: h.update(f'V{value!r}'.encode())
-
-def state_checksum(state: dict) -> str:
-    "SHA-256 of everything in `state` but its 'checksum' entry."
-    h = hashlib.sha256()
-    _feed(h, {k: v for k, v in state.items() if k != 'checksum'})
-    return h.hexdigest()
-
-def load_weights_file(path: Path, error: type=BackboneError, what: str='weights file') -> dict:
-    "A `torch.save` file of tensors and plain values, loaded safely on the CPU and checked against its checksum if it has one."
-    if not zipfile.is_zipfile(path):
-        raise error(f"{str(path)!r} is not a {what}, or it is truncated or corrupt (not the zip archive torch.save writes)")
-    try:
-        with torch.serialization.safe_globals([argparse.Namespace]): state = torch.load(path, map_location='cpu', weights_only=True)
-    except Exception as e:
-        first_line = (str(e).strip().splitlines() or [type(e).__name__])[0]
-        if isinstance(e, pickle.UnpicklingError) and 'Weights only load failed' in str(e):
-            raise error(f"{what} {str(path)!r} holds objects other than tensors and plain values; refusing to load it") from None
-        raise error(f"{what} {str(path)!r} is truncated or corrupt ({type(e).__name__}: {first_line})") from None
-    if isinstance(state, dict) and 'checksum' in state and state['checksum'] != state_checksum(state):
-        raise error(f"{what} {str(path)!r} is corrupt: its contents do not match the checksum saved with it")
-    return state
-
-# %% ../nbs/02_backbones.ipynb #c292b026
-_ORIGINAL_VIT = {'cls_token': 'embeddings.cls_token', 'pos_embed': 'embeddings.position_embeddings',
-                 'patch_embed.proj': 'embeddings.patch_embeddings.projection', 'norm': 'layernorm'}
-_ORIGINAL_VIT_LAYER = {'norm1': 'layernorm_before', 'norm2': 'layernorm_after', 'attn.proj': 'attention.output.dense',
-                       'mlp.fc1': 'intermediate.dense', 'mlp.fc2': 'output.dense'}
-
-def is_original_vit(state: dict) -> bool:
-    "Whether `state` is the state dict of the original DINO code's VisionTransformer."
-    return 'cls_token' in state and 'blocks.0.attn.qkv.weight' in state
-
-def original_vit_to_hf(state: dict) -> dict:
-    "The original DINO VisionTransformer's state dict with Hugging Face checkpoint names: q, k and v split out of qkv."
-    out = {}
-    for key, value in state.items():
-        head, _, leaf = key.rpartition('.')
-        if key in ('cls_token', 'pos_embed'): out[_ORIGINAL_VIT[key]] = value
-        elif head in _ORIGINAL_VIT: out[f'{_ORIGINAL_VIT[head]}.{leaf}'] = value
-        elif key.startswith('blocks.'):
-            _, i, rest = key.split('.', 2)
-            part, _, leaf = rest.rpartition('.')
-            layer = f'encoder.layer.{i}'
-            if part == 'attn.qkv':
-                for name, chunk in zip(('query', 'key', 'value'), value.chunk(3)): out[f'{layer}.attention.attention.{name}.{leaf}'] = chunk
-            elif part in _ORIGINAL_VIT_LAYER: out[f'{layer}.{_ORIGINAL_VIT_LAYER[part]}.{leaf}'] = value
-            else: raise BackboneError(f"unexpected entry {key!r} in an original DINO ViT state dict")
-        elif key.startswith('head.'): continue                    # the classifier of some published files: not the backbone
-        else: raise BackboneError(f"unexpected entry {key!r} in an original DINO ViT state dict")
-    return out
-
-def vit_from_original(state: dict, name: str, patch_size: int, drop_path_rate: float=0., pos_embed_interpolation: str='dino') -> ViTBackbone:
-    "A backbone built from an original DINO ViT state dict, checked against `name` and `patch_size`."
-    width = state['cls_token'].shape[-1]
-    p = state['patch_embed.proj.weight'].shape[-1]
-    names = {w: n for n, (w, _) in VIT_SIZES.items()}
-    if (width, p) != (VIT_SIZES[name][0], patch_size):
-        raise BackboneError(f"the weights are a ViT of width {width} and patch size {p}, not {name} with patch size {patch_size}: set "
-                            f"model.backbone={names.get(width, '?')} model.patch_size={p}")
-    with tempfile.TemporaryDirectory() as d:
-        config = vit_config(name, patch_size)
-        config.image_size = patch_size * math.isqrt(state['pos_embed'].shape[1] - 1)
-        config.save_pretrained(d)
-        save_file({k: v.contiguous() for k, v in original_vit_to_hf(state).items()}, f'{d}/model.safetensors')
-        return get_backbone(name, patch_size, drop_path_rate, pretrained=d, pos_embed_interpolation=pos_embed_interpolation)
 
 # %% ../nbs/02_backbones.ipynb #f8195401
 def multiply_adds(net: nn.Module, size: int) -> int:

@@ -4,52 +4,22 @@
 
 # %% ../nbs/06_checkpoints.ipynb #bedc646b
 from __future__ import annotations
-import copy, json, random, tempfile
-from typing import Callable
+import copy, json, os, tempfile
+from typing import TYPE_CHECKING, Callable
 from pathlib import Path
-import numpy as np
 import torch
 from torch import nn
-from .config import ConfigError, DinoConfig, DinoError, OutputError, atomic_write, config_from_dict, config_to_dict
-from .backbones import (RESNETS, BackboneError, ViTBackbone, is_vit, load_pretrained_vit, load_weights_file, resnet, resnet_name,
-                               state_checksum)
-from .head import DinoModel, state_dict_mismatch
-from .distributed import gather_objects
-from .monitor import History
-from .trainer import DinoTrainer
+from .config import DinoConfig, OutputError, atomic_write, config_to_dict
+from .backbones import RESNETS, is_vit, resnet_name
+from .weights import (FORMAT_VERSION, CheckpointError, backbone_from_weights, checkpoint_file, open_weights, read_checkpoint,
+                             state_checksum)
+if TYPE_CHECKING:
+    from transformers import ViTModel
+    from dino_nb.trainer import DinoTrainer
 
 # %% auto #0
-__all__ = ['FORMAT_VERSION', 'HEAD_KEYS', 'MID_EPOCH_KEYS', 'EXPORT_FILES', 'CheckpointError', 'rng_state', 'all_rng_states',
-           'set_rng_state', 'atomic_save', 'arch_keys', 'checkpoint_state', 'save_checkpoint', 'checkpoint_file',
-           'read_checkpoint', 'check_structure', 'config_changes', 'load_weights', 'load_checkpoint',
-           'teacher_from_checkpoint', 'export_backbone', 'load_backbone']
-
-# %% ../nbs/06_checkpoints.ipynb #d74edf13
-FORMAT_VERSION = 3    # 3: a checksum and the number of processes; 2: the generators of every process; 1: of one
-
-class CheckpointError(DinoError, RuntimeError):
-    "A checkpoint that cannot be used (missing, truncated, corrupt, foreign, of another architecture), or an export that cannot be written."
-
-# %% ../nbs/06_checkpoints.ipynb #26507e9b
-def rng_state() -> dict:
-    "The state of every random number generator, in types that `weights_only` loading accepts."
-    kind, keys, pos, has_gauss, cached = np.random.get_state()
-    state = {'python': random.getstate(), 'numpy': [kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, cached],
-             'torch': torch.get_rng_state()}
-    if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
-    return state
-
-def all_rng_states() -> list[dict]:
-    "`rng_state()` of every process, in rank order, on every process (one all-gather under torchrun)."
-    return gather_objects(rng_state())
-
-def set_rng_state(state: dict) -> None:
-    "Restore the generators saved by `rng_state`."
-    random.setstate(state['python'])
-    kind, keys, pos, has_gauss, cached = state['numpy']
-    np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
-    torch.set_rng_state(state['torch'])
-    if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
+__all__ = ['HEAD_KEYS', 'MID_EPOCH_KEYS', 'EXPORT_FILES', 'atomic_save', 'arch_keys', 'checkpoint_state', 'save_checkpoint',
+           'check_structure', 'config_changes', 'load_checkpoint', 'export_backbone']
 
 # %% ../nbs/06_checkpoints.ipynb #0dfd601f
 def atomic_save(obj, path: str|Path) -> Path:
@@ -66,13 +36,15 @@ def arch_keys(backbone: str) -> tuple[str, ...]:
     "The `model.*` keys that fix the shapes of the weights, for `backbone`."
     return ('backbone', *(('resnet_width', 'resnet_stem') if backbone in RESNETS else ('patch_size',)), *HEAD_KEYS)
 
+def _absolute_roots(config: dict) -> dict:
+    "A config dict whose image folders are absolute paths: the run means the same images from any working directory."
+    data = {k: (str(Path(v).expanduser().resolve()) if k in ('root', 'val_root') and v else v) for k, v in config['data'].items()}
+    return {**config, 'data': data}
+
 def checkpoint_state(trainer: DinoTrainer) -> dict:
-    "Everything needed to continue `trainer` exactly, as tensors and plain values, with its checksum."
-    state = {'format_version': FORMAT_VERSION, 'epoch': trainer.epoch, 'step': trainer.step, 'batch': trainer.batch,
-             'world_size': trainer.world_size, 'student': trainer.student_without_ddp.state_dict(), 'teacher': trainer.teacher.state_dict(),
-             'optimizer': trainer.optimizer.state_dict(), 'scaler': trainer.scaler.state_dict(),
-             'loss': trainer.loss_fn.state_dict(), 'config': config_to_dict(trainer.cfg),
-             'history': trainer.history.state_dict(), 'rng': all_rng_states()}
+    "The trainer's `state_dict()` as a checkpoint: its format version, image folders as absolute paths, and its checksum."
+    state = trainer.state_dict()
+    state = {'format_version': FORMAT_VERSION, **state, 'config': _absolute_roots(state['config'])}
     return state | {'checksum': state_checksum(state)}
 
 def save_checkpoint(trainer: DinoTrainer, path: str|Path) -> Path:
@@ -82,29 +54,6 @@ def save_checkpoint(trainer: DinoTrainer, path: str|Path) -> Path:
     return Path(path)
 
 # %% ../nbs/06_checkpoints.ipynb #11d4eda4
-def checkpoint_file(path: str|Path) -> Path:
-    "`path`, or the `checkpoint.pt` of the run directory `path`; a `CheckpointError` if there is none."
-    path = Path(path).expanduser()
-    if path.is_dir():
-        if (path/'checkpoint.pt').is_file(): return path/'checkpoint.pt'
-        raise CheckpointError(f"{str(path)!r} is a directory without a checkpoint.pt: give a checkpoint file or a run directory")
-    if not path.is_file(): raise CheckpointError(f"checkpoint {str(path)!r} does not exist")
-    return path
-
-def read_checkpoint(path: str|Path) -> dict:
-    "Load a checkpoint file or run directory (tensors and plain values only) on the CPU, checking its kind, version and checksum."
-    path = checkpoint_file(path)
-    state = load_weights_file(path, CheckpointError, 'checkpoint')
-    if not isinstance(state, dict) or 'format_version' not in state or 'teacher' not in state:
-        raise CheckpointError(f"{str(path)!r} is not a dino_nb checkpoint (no format_version/teacher entries)")
-    version = state['format_version']
-    if type(version) is not int: raise CheckpointError(f"{str(path)!r} is not a dino_nb checkpoint (its format_version is {version!r}, not a number)")
-    if version > FORMAT_VERSION:
-        raise CheckpointError(f"checkpoint {str(path)!r} has format version {version}, newer than this dino_nb reads ({FORMAT_VERSION}): upgrade dino_nb")
-    if version >= 3 and 'checksum' not in state:
-        raise CheckpointError(f"checkpoint {str(path)!r} has format version {version} but no checksum: it was not written by dino_nb, or was edited")
-    return state
-
 def _need(state: dict, path, *keys: str) -> None:
     "Raise if `state` lacks any of the entries `keys`, naming them."
     missing = [k for k in keys if k not in state]
@@ -146,7 +95,7 @@ def check_structure(state: dict, path) -> dict:
 # %% ../nbs/06_checkpoints.ipynb #c9e845d7
 def config_changes(saved: dict, cfg: DinoConfig) -> dict[str, tuple]:
     "{'section.key': (value in the checkpoint's config `saved`, value in `cfg`)} for every key where they differ."
-    now = config_to_dict(cfg)
+    now, saved = _absolute_roots(config_to_dict(cfg)), _absolute_roots({**saved, 'data': saved.get('data') or {}})
     return {f'{s}.{k}': ((saved.get(s) or {}).get(k), v) for s in now for k, v in now[s].items() if (saved.get(s) or {}).get(k) != v}
 
 _NEW_RUN = 'start a new run instead (--fresh, or another train.out_dir)'
@@ -186,53 +135,27 @@ def _check_resume(state: dict, trainer: DinoTrainer, path) -> list[str]:
     return [_describe(k, a, b, done) for k, (a, b) in changes.items()]
 
 # %% ../nbs/06_checkpoints.ipynb #6e7ab5f7
-def load_weights(module: nn.Module, weights: dict, what: str, path) -> None:
-    "Load `weights` into `module`, or a `CheckpointError` naming the first missing, unexpected or mis-shaped entry."
-    own = module.state_dict()
-    problem = state_dict_mismatch(own, weights, [k for k in own if k not in weights])
-    if problem: raise CheckpointError(f"checkpoint {str(path)!r} does not fit this model: its {what} has {problem}")
-    module.load_state_dict(weights)
-
 def load_checkpoint(path: str|Path, trainer: DinoTrainer, log: Callable[[str], None]|None=print) -> DinoTrainer:
     "Restore the state saved in `path` (a file or run directory) into `trainer`, to continue exactly; `log` the changed settings."
+    if not hasattr(trainer, 'load_state_dict') or not hasattr(trainer, 'iters_per_epoch'):
+        raise CheckpointError(f'load_checkpoint: restores into a DinoTrainer, not a {type(trainer).__name__} (for weights alone: dino_nb.weights.open_weights)')
     path = checkpoint_file(path)
     state = check_structure(read_checkpoint(path), path)
     changes = _check_resume(state, trainer, path)
-    load_weights(trainer.student_without_ddp, state['student'], 'student', path)
-    load_weights(trainer.teacher, state['teacher'], 'teacher', path)
-    load_weights(trainer.loss_fn, state['loss'], 'loss', path)
-    try:
-        trainer.optimizer.load_state_dict(state['optimizer'])
-        trainer.scaler.load_state_dict(state['scaler'])
-    except (RuntimeError, KeyError, ValueError, TypeError) as e:
-        raise CheckpointError(f"checkpoint {str(path)!r} does not fit this model: {(str(e).strip().splitlines() or [type(e).__name__])[0]}") from None
-    trainer.history.load_state_dict(state['history'])
-    states = state['rng'] if isinstance(state['rng'], list) else [state['rng']]   # format 1 saved one process's
-    set_rng_state(states[trainer.rank % len(states)])
-    trainer.epoch, trainer.step, trainer.batch = state['epoch'], state['step'], state['batch']
+    trainer.load_state_dict(state, f'checkpoint {str(path)!r}')
     if changes and log: log(f"the configuration differs from the checkpoint's in {len(changes)} key(s):\n  " + '\n  '.join(changes))
     return trainer
-
-# %% ../nbs/06_checkpoints.ipynb #bef107d2
-def teacher_from_checkpoint(path: str|Path) -> tuple[DinoModel, DinoConfig]:
-    "The teacher of a checkpoint (a file or run directory), in eval mode, and the config it was trained with."
-    path = checkpoint_file(path)
-    state = read_checkpoint(path)
-    _need(state, path, 'config')
-    if not isinstance(state['config'], dict): raise CheckpointError(f"checkpoint {str(path)!r} holds an unusable config: not a mapping")
-    try: cfg = config_from_dict(state['config'])
-    except ConfigError as e: raise CheckpointError(f"checkpoint {str(path)!r} holds an unusable config: {e}") from None
-    cfg.model.pretrained = ''
-    teacher = DinoModel.from_config(cfg, drop_path_rate=0.)
-    load_weights(teacher, state['teacher'], 'teacher', path)
-    return teacher.eval(), cfg
 
 # %% ../nbs/06_checkpoints.ipynb #76a40b6d
 EXPORT_FILES = ('config.json', 'model.safetensors')
 
-def _export_dir(out: Path, force: bool) -> None:
-    "Refuse an `out` that is a file, whose targets are directories, or that holds files the export would replace or remove (unless `force`)."
+def _export_dir(out: Path, force: bool, source=None) -> None:
+    "Refuse an `out` that is a file, or the `source` read, whose targets are directories, or that holds files the export would replace (unless `force`)."
     if out.exists() and not out.is_dir(): raise CheckpointError(f"export directory {str(out)!r} is a file")
+    if isinstance(source, (str, Path)) and Path(source).exists():
+        real = os.path.realpath(Path(source).expanduser())
+        if real in {os.path.realpath(out), *(os.path.realpath(out/n) for n in EXPORT_FILES)}:
+            raise CheckpointError(f"--out: {str(out)!r} is where the backbone to export is read from, which the export would replace; write elsewhere")
     blocked = [name for name in EXPORT_FILES if (out/name).is_dir()]
     if blocked: raise CheckpointError(f"{str(out)!r} holds a directory {' and '.join(map(repr, blocked))} where the export writes a file")
     clash = [name for name in EXPORT_FILES if (out/name).exists()] + sorted(p.name for p in out.glob('model-*-of-*.safetensors')) + \
@@ -260,13 +183,14 @@ def _resnet_config(net: nn.Module, image_size: int|None) -> dict:
             'width': getattr(net, 'width', 64), 'stem': getattr(net, 'stem', 'imagenet')}
 
 def export_backbone(source: str|Path|nn.Module, out_dir: str|Path, image_size: int|None=None, force: bool=False) -> Path:
-    "Write the backbone of a checkpoint's teacher (or of a `DinoModel`/backbone) to `out_dir`, for `image_size` px inputs."
+    "Write the teacher's backbone of any weights source (chapter 03b), or a `DinoModel`/backbone, to `out_dir`, for `image_size` px inputs."
     from safetensors.torch import save
     out = Path(out_dir)
-    _export_dir(out, force)
+    _export_dir(out, force, source)
     if isinstance(source, (str, Path)):
-        source, cfg = teacher_from_checkpoint(source)
-        image_size = image_size or cfg.data.global_crop_size
+        weights = open_weights(source, '--checkpoint')
+        source = backbone_from_weights(weights)
+        image_size = image_size or (weights.config.data.global_crop_size if weights.config else None)
     backbone = getattr(source, 'backbone', source)
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise CheckpointError(f"cannot create export directory {str(out)!r}: {e.strerror}") from None
@@ -282,26 +206,3 @@ def export_backbone(source: str|Path|nn.Module, out_dir: str|Path, image_size: i
         text = json.dumps(_resnet_config(backbone, image_size), indent=2).encode()
         atomic_write(out/'config.json', lambda f: f.write(text), 'exported backbone')
     return out
-
-# %% ../nbs/06_checkpoints.ipynb #514d6c62
-def load_backbone(source: str|Path) -> tuple[nn.Module, DinoConfig|None]:
-    "The backbone of a checkpoint or run directory (its teacher's), an exported directory, or a Hugging Face ViT; and the run's config if known."
-    path = Path(source).expanduser()
-    if path.is_file() or (path.is_dir() and (path/'checkpoint.pt').is_file()):
-        teacher, cfg = teacher_from_checkpoint(path)
-        return teacher.backbone.eval(), cfg
-    config = path/'config.json'
-    if path.is_dir() and config.is_file():
-        try: spec = json.loads(config.read_text())
-        except (json.JSONDecodeError, UnicodeDecodeError) as e: raise CheckpointError(f"{str(config)!r} is not a JSON file: {e}") from None
-        if spec.get('architecture') in RESNETS:
-            from safetensors.torch import load_file
-            net = resnet(spec['architecture'], spec.get('width', 64), spec.get('stem', 'imagenet'))
-            weights = path/'model.safetensors'
-            if not weights.is_file(): raise CheckpointError(f"{str(path)!r} has a config.json but no model.safetensors")
-            try: net.load_state_dict(load_file(weights))
-            except RuntimeError as e: raise CheckpointError(f"{str(weights)!r} does not fit its config.json: {str(e).splitlines()[0]}") from None
-            return net.eval(), None
-    try: vit = load_pretrained_vit(str(source))
-    except BackboneError as e: raise CheckpointError(f"{str(source)!r} is not a checkpoint, a run directory, an exported backbone or a Hugging Face ViT: {e}") from None
-    return ViTBackbone(vit).eval(), None

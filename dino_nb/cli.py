@@ -4,176 +4,11 @@
 
 # %% ../nbs/09_cli.ipynb #498365b5
 from __future__ import annotations
-import argparse, atexit, gc, os, re, shutil, socket, sys, time
-from pathlib import Path
-from typing import TYPE_CHECKING
-from .config import (DinoConfig, DinoError, OutputError, apply_overrides, atomic_write, describe_config, get_config, list_presets,
-                            save_config, writable_dir)
-if TYPE_CHECKING: from dino_nb.trainer import DinoTrainer
+import argparse, atexit, gc, sys, warnings
+from .config import DinoError, describe_config, get_config, list_presets, writable_dir
 
 # %% auto #0
-__all__ = ['RUN_FILES', 'NUMBERED_CHECKPOINT', 'run_files', 'save_run', 'RunDirectory', 'train', 'summary', 'evaluate_checkpoint',
-           'embed', 'main']
-
-# %% ../nbs/09_cli.ipynb #d7f2fb0f
-RUN_FILES = ('checkpoint.pt', 'config.yaml', 'history.json', 'history.png')
-NUMBERED_CHECKPOINT = re.compile(r'checkpoint-\d{4,}\.pt')
-
-def run_files(out: Path) -> list[Path]:
-    "The files of a run in `out`: `RUN_FILES` and the numbered checkpoints, and nothing else."
-    if not out.is_dir(): return []
-    return sorted(p for p in out.iterdir() if p.is_file() and (p.name in RUN_FILES or NUMBERED_CHECKPOINT.fullmatch(p.name)))
-
-def _copy(src: Path, dest: Path, what: str) -> None:
-    "Copy `src` to `dest` through `atomic_write`, in chunks."
-    def write(f):
-        with open(src, 'rb') as s: shutil.copyfileobj(s, f, 1 << 24)
-    atomic_write(dest, write, what)
-
-def save_run(trainer: DinoTrainer, out_dir: str|Path) -> None:
-    "Write checkpoint, history and plots of `trainer` to `out_dir`: every process calls it, process 0 writes."
-    from dino_nb.checkpoint import save_checkpoint
-    from dino_nb.distributed import is_main_process
-    from dino_nb.monitor import plot_history
-    out, every = Path(out_dir), trainer.cfg.train.checkpoint_every
-    save_checkpoint(trainer, out/'checkpoint.pt')
-    if not is_main_process(): return
-    if every and trainer.epoch % every == 0 and trainer.batch == 0:
-        _copy(out/'checkpoint.pt', out/f'checkpoint-{trainer.epoch:04d}.pt', 'checkpoint')
-    trainer.history.save(out/'history.json')
-    plot_history(trainer.history, trainer.cfg.model.out_dim, out/'history.png')
-
-# %% ../nbs/09_cli.ipynb #b531cce6
-def _set_aside(out: Path) -> Path|None:
-    "Move the files of an earlier run in `out`, and only those, to a dated subfolder, so a fresh run loses nothing."
-    old = run_files(out)
-    if not old: return None
-    stamp = time.strftime('previous-%Y%m%d-%H%M%S')
-    dest = next(out/name for name in (stamp, *(f'{stamp}-{i}' for i in range(2, 1000))) if not (out/name).exists())
-    dest.mkdir()
-    for p in old: p.rename(dest/p.name)
-    return dest
-
-class RunDirectory:
-    "A run directory checked before any work (writable, none of the run's files a directory, not in use) and locked while in use."
-    LOCK = '.dino-nb.lock'
-    def __init__(self, path: str|Path, lock: bool=True): self.path, self.lock, self._file = Path(path).expanduser(), lock, None
-
-    def __enter__(self) -> RunDirectory:
-        writable_dir(self.path, 'train.out_dir')
-        blocked = [n for n in RUN_FILES if (self.path/n).is_dir()]
-        if blocked: raise OutputError(f"train.out_dir: {str(self.path/blocked[0])!r} is a directory, where the run writes its "
-                                      f"{blocked[0]}: move it away or choose another train.out_dir")
-        if self.lock: self._take()
-        return self
-
-    def _take(self) -> None:
-        "Hold the directory's lock, or refuse: another process holds it."
-        try: import fcntl
-        except ImportError: return                           # no POSIX locks on this system (Windows): no guard
-        path = self.path/self.LOCK
-        while True:
-            f = open(path, 'a+')
-            try: fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                f.seek(0); holder = f.read().strip() or 'another process'; f.close()
-                raise OutputError(f"train.out_dir: {str(self.path)!r} is in use by another run ({holder}); wait for it to end, "
-                                  'or choose another train.out_dir') from None
-            if path.exists() and os.stat(path).st_ino == os.fstat(f.fileno()).st_ino: break
-            f.close()                                        # the holder removed the file as we opened it: take a fresh one
-        f.seek(0); f.truncate(); f.write(f'process {os.getpid()} on {socket.gethostname()}'); f.flush()
-        self._file = f
-
-    def __exit__(self, *exc) -> None:
-        if self._file:                                       # remove the lock file, then let go of the lock
-            (self.path/self.LOCK).unlink(missing_ok=True)
-            self._file.close(); self._file = None
-
-# %% ../nbs/09_cli.ipynb #f84c237d
-def train(cfg: DinoConfig, fresh: bool=False, progress: bool=True, log=print) -> DinoTrainer:
-    "Train DINO as `cfg` says, resuming from `train.out_dir` unless `fresh`; return the trainer."
-    from dino_nb.checkpoint import load_checkpoint
-    from dino_nb.distributed import init_distributed
-    from dino_nb.evaluate import KNNEvaluator
-    from dino_nb.trainer import DinoTrainer, resolve_device
-    rank, _ = init_distributed(cfg.train.dist_timeout_minutes)
-    out = Path(cfg.train.out_dir).expanduser()
-    with RunDirectory(out, lock=rank == 0):
-        device = resolve_device(cfg.train.device)
-        evaluator = KNNEvaluator.from_config(cfg, device, progress and rank == 0) if cfg.train.eval_every else None
-        baselines = lambda: trainer.step == 0 and not cfg.model.pretrained        # the random network: measured twice
-        evaluate = None if evaluator is None else lambda backbone: evaluator.baselines(backbone) if baselines() else evaluator(backbone)
-        trainer = DinoTrainer.from_config(cfg, evaluate=evaluate, progress=progress)
-        ckpt = out/'checkpoint.pt'
-        if ckpt.exists() and cfg.train.resume and not fresh:
-            load_checkpoint(ckpt, trainer, log)
-            log(f'resuming from {ckpt} at epoch {trainer.epoch}, step {trainer.step}')
-            if trainer.epoch >= cfg.train.epochs and not trainer.evaluation_due():
-                log(f'nothing to train: the run in {out} has already done {trainer.epoch} epochs (train.epochs={cfg.train.epochs}); '
-                    'raise train.epochs to train longer, or start over with --fresh')
-                return trainer
-        elif rank == 0 and (moved := _set_aside(out)): log(f'starting fresh: the earlier run in {out} was moved to {moved}')
-        if rank == 0: save_config(cfg, out/'config.yaml')
-        log(f'training {cfg.model.backbone} on {len(trainer.sampler.dataset)} images ({cfg.data.dataset}), '
-            f'{cfg.train.epochs} epochs on {trainer.device} ({trainer.precision}), writing to {out}')
-        trainer.fit(callbacks=[lambda tr: save_run(tr, out)])
-    return trainer
-
-# %% ../nbs/09_cli.ipynb #b5d4a98c
-def summary(trainer: DinoTrainer) -> str:
-    "Where the run went, and the teacher's kNN accuracy after training against the random network's (as built, and with BN statistics estimated)."
-    cfg, h = trainer.cfg, trainer.history
-    out = Path(cfg.train.out_dir)
-    lines = [f'run directory: {out}/ (config.yaml, checkpoint.pt, history.json, history.png)']
-    evaluated = [r for r in h.epochs if 'knn_top1' in r]
-    if evaluated:
-        first, last = evaluated[0], evaluated[-1]
-        line = f'kNN top-1 of the teacher (k={cfg.eval.knn_k}): {last["knn_top1"]:.1f}% after epoch {last["epoch"]}'
-        if first['epoch'] == 0 and last is not first:
-            baselines = [('as built' if not cfg.model.pretrained else 'before this run', first['knn_top1'])]
-            if 'knn_top1_bn_estimated' in first: baselines.append(('with BatchNorm statistics estimated', first['knn_top1_bn_estimated']))
-            start = f'the network it started from ({cfg.model.pretrained})' if cfg.model.pretrained else 'the random network it started from'
-            line += f'; {start}: ' + ', '.join(f'{v:.1f}% {name} ({last["knn_top1"] - v:+.1f} points)' for name, v in baselines)
-        lines.append(line)
-    if cfg.data.dataset == 'sample':
-        lines.append('features that keep improving need more images and minutes: dino-nb train --config cpu_imagenette, '
-                     'about 30 minutes on 2 CPU cores (chapter 10)')
-    return '\n'.join(lines)
-
-# %% ../nbs/09_cli.ipynb #11212a14
-def _trained_config(cfg: DinoConfig|None, overrides: list[str]) -> DinoConfig:
-    "The config to evaluate trained weights with: theirs (or the quickstart preset's) with `overrides`, which may not change `model.*`."
-    model_keys = [o.partition('=')[0] for o in overrides if o.strip().startswith('model.')]
-    if model_keys: raise DinoError(f"{model_keys[0]}: the model of trained weights cannot be changed; override data.*, eval.* or train.device")
-    return apply_overrides(cfg or get_config('quickstart'), overrides)
-
-def evaluate_checkpoint(source: str|Path, overrides: list[str]=(), linear: bool=False, progress: bool=True) -> dict:
-    "kNN (and linear-probe) accuracy of a backbone: a checkpoint's teacher, an exported backbone or a Hugging Face ViT."
-    from dino_nb.checkpoint import load_backbone
-    from dino_nb.evaluate import KNNEvaluator, knn_accuracy, linear_probe
-    from dino_nb.trainer import resolve_device
-    backbone, trained_with = load_backbone(source)
-    cfg = _trained_config(trained_with, list(overrides))
-    device = resolve_device(cfg.train.device)
-    evaluator = KNNEvaluator.from_config(cfg, device, progress)
-    feats = evaluator.features(backbone.to(device))
-    result = knn_accuracy(*feats, cfg.eval.knn_k, cfg.eval.knn_temperature, evaluator.num_classes)
-    if linear: result |= linear_probe(*feats, cfg.eval.linear_epochs, cfg.eval.linear_lr, evaluator.num_classes)
-    return result
-
-def embed(source: str|Path, images: str|Path, out: str|Path, size: int|None=None, batch_size: int=64, device: str='auto',
-          patch_tokens: bool=False, force: bool=False, num_workers: int=0, progress: bool=True) -> Path:
-    "Write the L2-normalized features of every image under `images`, from the backbone of `source`, to the .safetensors file `out`."
-    from dino_nb.checkpoint import load_backbone
-    from dino_nb.evaluate import embed_folder, save_embeddings
-    from dino_nb.trainer import resolve_device
-    out = Path(out).expanduser()
-    if out.exists() and not force: raise OutputError(f'--out: {str(out)!r} already exists; choose another name, or overwrite it with --force')
-    backbone, trained_with = load_backbone(source)
-    e = (trained_with or get_config('quickstart')).eval
-    crop, resize = (size, round(size * e.resize_size / e.crop_size)) if size else (e.crop_size, e.resize_size)
-    embeddings = embed_folder(backbone, images, resize, crop, batch_size, resolve_device(device), patch_tokens, num_workers, progress)
-    return save_embeddings(embeddings, out, str(source), force)
+__all__ = ['main']
 
 # %% ../nbs/09_cli.ipynb #e3d7c849
 def _pixels(text: str) -> int:
@@ -231,25 +66,28 @@ def _parser() -> argparse.ArgumentParser:
 def _train_cmd(args) -> int:
     cfg = get_config(args.config, args.overrides)
     if args.dry_run: print(describe_config(cfg)); return 0
-    from dino_nb.distributed import init_distributed, is_main_process
+    from dino_nb.distributed import launch_rank
+    from dino_nb.run import summary, train
     from dino_nb.trainer import TrainingInterrupted
-    init_distributed(cfg.train.dist_timeout_minutes)     # the first call decides the timeout: the configured one
-    if is_main_process(): print(describe_config(cfg))
-    try: trainer = train(cfg, fresh=args.fresh, log=print if is_main_process() else (lambda *a: None))
+    main_process = launch_rank() == 0
+    if main_process: print(describe_config(cfg))
+    try: trainer = train(cfg, fresh=args.fresh)
     except TrainingInterrupted as e:
-        if is_main_process(): print(f'{e}; the checkpoint is saved. Resume with the same command (it continues from {cfg.train.out_dir}).', file=sys.stderr)
+        if main_process: print(f'{e}; the checkpoint is saved. Resume with the same command (it continues from {cfg.train.out_dir}).', file=sys.stderr)
         return 130
-    if is_main_process(): print(summary(trainer))
+    if main_process: print(summary(trainer))
     return 0
 
 def _eval_cmd(args) -> int:
-    result = evaluate_checkpoint(args.checkpoint, args.overrides, args.linear)
+    from dino_nb.evaluate import evaluate_weights
+    result = evaluate_weights(args.checkpoint, args.overrides, args.linear)
     line = '  '.join(f'{k}: {v:.2f}%' for k, v in result.items())
     if 'linear_top1' in result: line += "  (linear: a quick probe on fixed center-crop features, not the paper's protocol; see chapter 08)"
     print(line)
     return 0
 
 def _embed_cmd(args) -> int:
+    from dino_nb.evaluate import embed
     path = embed(args.checkpoint, args.images, args.out, args.size, args.batch_size, args.device, args.patch_tokens, args.force, args.workers)
     print(f'features written to {path}')
     return 0
@@ -274,12 +112,19 @@ def _peer_failed(e: Exception) -> bool:
     text = str(e).lower()
     return isinstance(e, getattr(dist, 'DistError', ())) or any(w in text for w in ('gloo', 'nccl', 'connection closed', 'connection reset', 'broken pipe'))
 
+def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
+    "A warning as the command prints it: one line, without the source line that Python adds."
+    print(f'warning: {message}', file=file or sys.stderr)
+
 def main(argv: list[str]|None=None) -> int:
     "Entry point of `dino-nb`: run a subcommand; an error the user can fix (a `DinoError`) is one line and exit code 2."
     if argv is None: atexit.register(gc.freeze)       # a program about to exit: skip the garbage collector's last pass
     args = _parser().parse_args(argv)
     cmd = {'train': _train_cmd, 'eval': _eval_cmd, 'embed': _embed_cmd, 'export': _export_cmd, 'attention': _attention_cmd}[args.command]
-    try: return cmd(args)
+    try:
+        with warnings.catch_warnings():
+            warnings.showwarning = _warning_line
+            return cmd(args)
     except DinoError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2

@@ -4,18 +4,18 @@
 
 # %% ../nbs/00_config.ipynb #776fd1ba
 from __future__ import annotations
-import dataclasses, difflib, errno, math, os, re, tempfile, typing
+import difflib, errno, math, os, re, tempfile, typing
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
 import yaml
 
 # %% auto #0
-__all__ = ['PRESETS_DIR', 'DinoError', 'ConfigError', 'OutputError', 'writable_dir', 'atomic_write', 'positive', 'non_negative',
-           'unit_interval', 'non_empty', 'between', 'one_of', 'scale_range', 'option', 'DataConfig', 'ModelConfig',
-           'LossConfig', 'OptimConfig', 'TrainConfig', 'EvalConfig', 'DinoConfig', 'config_from_dict', 'config_to_dict',
-           'load_config', 'save_config', 'apply_overrides', 'list_presets', 'load_preset', 'get_config',
-           'describe_config']
+__all__ = ['PRESETS_DIR', 'DinoError', 'ConfigError', 'OutputError', 'ArgumentError', 'writable_dir', 'atomic_write',
+           'output_file', 'positive', 'non_negative', 'unit_interval', 'non_empty', 'between', 'one_of', 'scale_range',
+           'option', 'DataConfig', 'ModelConfig', 'LossConfig', 'OptimConfig', 'TrainConfig', 'EvalConfig',
+           'DinoConfig', 'config_from_dict', 'config_to_dict', 'load_config', 'save_config', 'apply_overrides',
+           'list_presets', 'load_preset', 'get_config', 'describe_config']
 
 # %% ../nbs/00_config.ipynb #bee20ab0
 _WORKER_TEXT = re.compile(r'Caught \w+ in DataLoader worker process \d+\.\nOriginal Traceback')
@@ -39,6 +39,9 @@ class ConfigError(DinoError, ValueError):
 class OutputError(DinoError, OSError):
     "A place a run cannot write to: a read-only directory, or a file where a directory should be."
 
+class ArgumentError(DinoError, ValueError):
+    "An argument of a `dino_nb` function that it cannot use (of the wrong type, or out of range), named in the message."
+
 # %% ../nbs/00_config.ipynb #7cdce6e0
 def writable_dir(path: str|Path, name: str) -> Path:
     "Create directory `path` if needed and check that files can be written in it; errors name `name` (a key or option)."
@@ -55,17 +58,24 @@ def writable_dir(path: str|Path, name: str) -> Path:
     return path
 
 # %% ../nbs/00_config.ipynb #d77c7722
-def _storage_reason(e: Exception) -> str:
-    "What a storage error says, on one line."
+def _storage_reason(e: Exception, where: Path|None=None) -> str:
+    "What a storage error says, on one line (PyTorch's failed write of a full disk says 'unexpected pos': it is named as such)."
     if isinstance(e, OSError) and e.strerror: return e.strerror
-    return (str(e).strip().splitlines() or [type(e).__name__])[-1][:200]
+    text = str(e)
+    if isinstance(e, RuntimeError) and ('unexpected pos' in text or 'file write failed' in text) and where is not None:
+        try: full = os.statvfs(where).f_bavail * os.statvfs(where).f_frsize < (1 << 20)
+        except OSError: full = False
+        if full: return 'No space left on device'
+    return (text.strip().splitlines() or [type(e).__name__])[-1][:200]
 
 def atomic_write(path: str|Path, write: Callable[[BinaryIO], None], what: str) -> Path:
     "Write `path` with `write(f)` into a temporary file beside it, fsync, rename over it; storage errors are one `OutputError` naming `what`."
     path = Path(path)
     tmp = path.with_name(f'.{path.name}.tmp-{os.getpid()}')
+    existed = path.is_file()
     try:
         if path.is_dir(): raise IsADirectoryError(errno.EISDIR, 'a directory is in the way')
+        if path.exists() and not path.is_file(): raise OSError(errno.EEXIST, 'a device or special file is there, which it would replace')
         with open(tmp, 'wb') as f:
             write(f)
             f.flush(); os.fsync(f.fileno())
@@ -76,9 +86,28 @@ def atomic_write(path: str|Path, write: Callable[[BinaryIO], None], what: str) -
             finally: os.close(fd)
         except OSError: pass                               # some file systems cannot sync a directory; the rename is done
     except (OSError, RuntimeError) as e:
-        raise OutputError(f'cannot write {what} {str(path)!r} ({_storage_reason(e)}); an earlier file there is intact') from None
+        kept = '; an earlier file there is intact' if existed else ''
+        raise OutputError(f'cannot write {what} {str(path)!r} ({_storage_reason(e, path.parent)}){kept}') from None
     finally:
         if tmp.exists(): tmp.unlink()
+    return path
+
+# %% ../nbs/00_config.ipynb #fce6d8f4
+def _is_within(path: str, folder: str) -> bool: return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+def output_file(path: str|Path, name: str, inputs: typing.Iterable=(), force: bool=False) -> Path:
+    "The file `path` a command will write, checked before any work; errors name `name` (an option). `inputs`: files or folders it reads."
+    path = Path(path).expanduser()
+    real = os.path.realpath(path)
+    for source in (s for s in inputs if s is not None):
+        source_real = os.path.realpath(Path(source).expanduser())
+        if _is_within(real, source_real):
+            where = 'is' if real == source_real else 'is inside'
+            raise OutputError(f"{name}: {str(path)!r} {where} the command's input {str(source)!r}, which it would replace; write elsewhere")
+    if path.is_dir(): raise OutputError(f'{name}: {str(path)!r} is a directory; name the file to write')
+    if path.exists() and not path.is_file(): raise OutputError(f'{name}: {str(path)!r} is not a regular file (a device or special file); write elsewhere')
+    if path.exists() and not force: raise OutputError(f'{name}: {str(path)!r} already exists; choose another name, or overwrite it with --force')
+    writable_dir(path.parent, name)
     return path
 
 # %% ../nbs/00_config.ipynb #aa67a8c4
@@ -332,15 +361,27 @@ def _yaml_problem(e: yaml.YAMLError) -> str:
     mark = getattr(e, 'problem_mark', None)
     return f"{getattr(e, 'problem', None) or e}" + (f' at line {mark.line + 1}, column {mark.column + 1}' if mark else '')
 
+class _UniqueKeys(yaml.SafeLoader):
+    "YAML's safe loader, refusing a key that appears twice in one mapping (YAML itself keeps the last, silently)."
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise ConfigError(f"key {key!r} appears twice (lines {seen[key] + 1} and {key_node.start_mark.line + 1}): keep one")
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep)
+
 def load_config(path: str|Path) -> DinoConfig:
     "Read and validate a YAML config file."
     path = Path(path).expanduser()
     if path.is_dir(): raise ConfigError(f"config file {str(path)!r} is a directory, not a YAML file")
     if not path.exists(): raise ConfigError(f"config file {str(path)!r} does not exist")   # a pipe or /dev/stdin is read like a file
-    try: d = yaml.safe_load(path.read_text(encoding='utf-8'))
+    try: d = yaml.load(path.read_text(encoding='utf-8'), Loader=_UniqueKeys)
     except UnicodeDecodeError as e: raise ConfigError(f"config file {str(path)!r} is not UTF-8 text (byte {e.start}): save it as UTF-8") from None
     except OSError as e: raise ConfigError(f"config file {str(path)!r} cannot be read ({e.strerror or e})") from None
     except yaml.YAMLError as e: raise ConfigError(f"config file {str(path)!r} is not valid YAML: {_yaml_problem(e)}") from None
+    except ConfigError as e: raise ConfigError(f"config file {str(path)!r}: {e}") from None
     try: return config_from_dict(d)
     except ConfigError as e: raise ConfigError(f"config file {str(path)!r}: {e}") from None
 
@@ -353,10 +394,21 @@ def save_config(cfg: DinoConfig, path: str|Path) -> Path:
     return atomic_write(path, lambda f: f.write(text), 'config file')
 
 # %% ../nbs/00_config.ipynb #463d90a0
+def _override_list(overrides, caller: str) -> list[str]:
+    "`overrides` as a list of strings, or an `ArgumentError` (a single string would be read character by character)."
+    if isinstance(overrides, (str, bytes, dict)) or not isinstance(overrides, typing.Iterable):
+        raise ArgumentError(f"{caller}: overrides must be a list of 'section.key=value' strings, got a {type(overrides).__name__}"
+                            + (f" (write [{overrides!r}])" if isinstance(overrides, str) else ''))
+    overrides = list(overrides)
+    bad = next((o for o in overrides if not isinstance(o, str)), None)
+    if bad is not None: raise ArgumentError(f"{caller}: overrides must be 'section.key=value' strings, got {bad!r}")
+    return overrides
+
 def apply_overrides(cfg: DinoConfig, overrides: typing.Iterable[str]=()) -> DinoConfig:
     "A validated copy of `cfg` with `section.key=value` overrides applied."
+    if not isinstance(cfg, DinoConfig): raise ArgumentError(f'apply_overrides: cfg must be a DinoConfig, got a {type(cfg).__name__}')
     d = config_to_dict(cfg)
-    for o in overrides:
+    for o in _override_list(overrides, 'apply_overrides'):
         key, sep, raw = o.partition('=')
         if not sep: raise ConfigError(f"override '{o}' is not of the form section.key=value")
         section, _, name = key.strip().partition('.')
@@ -381,6 +433,9 @@ def load_preset(name: str) -> DinoConfig:
 # %% ../nbs/00_config.ipynb #83875419
 def get_config(config: str|Path|None=None, overrides: typing.Iterable[str]=()) -> DinoConfig:
     "Config from a preset name or YAML path (default: quickstart) with overrides applied."
+    if not isinstance(config, (str, Path, type(None))):
+        raise ArgumentError(f'get_config: config must be a preset name or the path of a YAML file, got a {type(config).__name__}')
+    overrides = _override_list(overrides, 'get_config')
     config = str(config or 'quickstart')
     if config in list_presets(): cfg = load_preset(config)
     elif Path(config).name == config and not Path(config).suffix and not Path(config).exists():

@@ -12,7 +12,7 @@ import torch
 from PIL import ExifTags, Image, ImageFilter, ImageOps
 from torch.utils.data import Dataset
 from torchvision.transforms import v2
-from .config import ConfigError, DinoConfig, DinoError
+from .config import ConfigError, DataConfig, DinoConfig, DinoError
 
 # %% auto #0
 __all__ = ['IMAGENET_MEAN', 'IMAGENET_STD', 'IMG_EXTENSIONS', 'SAMPLE_DIR', 'FLIP_P', 'JITTER', 'JITTER_P', 'GRAYSCALE_P',
@@ -120,8 +120,9 @@ def check_multi_crop(global_crop_size, local_crop_size, num_local_crops, global_
 
 class DINOTransform:
     "Multi-crop augmentation: a PIL image -> [global view 1, global view 2, local view 1, ..., local view N]."
-    def __init__(self, global_crop_size: int, local_crop_size: int, num_local_crops: int,
-                 global_crops_scale: tuple[float, float], local_crops_scale: tuple[float, float], blur_sigma: tuple[float, float]):
+    def __init__(self, global_crop_size: int=DataConfig.global_crop_size, local_crop_size: int=DataConfig.local_crop_size,
+                 num_local_crops: int=DataConfig.num_local_crops, global_crops_scale: tuple[float, float]=DataConfig.global_crops_scale,
+                 local_crops_scale: tuple[float, float]=DataConfig.local_crops_scale, blur_sigma: tuple[float, float]=DataConfig.blur_sigma):
         check_multi_crop(global_crop_size, local_crop_size, num_local_crops, global_crops_scale, local_crops_scale, blur_sigma)
         self.global_crop_size, self.local_crop_size, self.num_local_crops = global_crop_size, local_crop_size, num_local_crops
         self.global_crops_scale, self.local_crops_scale = tuple(global_crops_scale), tuple(local_crops_scale)
@@ -257,16 +258,6 @@ class ImageDataset(Dataset):
                 self.bad_images.add(path)
                 warnings.warn(f'skipping unreadable image: {e}')
         raise DatasetError(f'none of the {n} images of the dataset can be read')
-
-    def drop_bad_images(self) -> list[Path]:
-        "Read every image once; remove the unreadable ones (counted in `skipped`) and return their paths."
-        bad = []
-        for p, _ in self.samples:
-            try: load_rgb(p)
-            except BadImageError: bad.append(p)
-        self.bad_images.update(bad)
-        self.samples = [(p, y) for p, y in self.samples if p not in self.bad_images]
-        return bad
 
     def __repr__(self): return f'{type(self).__name__}({len(self)} images, {len(self.classes)} classes, transform={self.transform})'
 

@@ -13,16 +13,16 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm.auto import tqdm
 from typing import Callable
-from .config import ConfigError, DinoConfig
+from .config import ConfigError, DataConfig, DinoConfig
 from .data import (FLIP_P, GRAYSCALE_P, IMAGENET_MEAN, IMAGENET_STD, JITTER, JITTER_P, SOLARIZE_THRESHOLD,
-                          VIEW_RECIPES, ToNormalizedTensor, check_multi_crop, stop_workers_on_error)
+                          VIEW_RECIPES, check_multi_crop, stop_workers_on_error)
 
 # %% auto #0
 __all__ = ['GRAY_WEIGHTS', 'BLUR_KERNEL_SIZE', 'CROP_TRIES', 'RANDOM_PER_VIEW', 'DecodeForDevice', 'collate_padded', 'mix_seed',
            'EpochSampler', 'SeededDataset', 'image_uniforms', 'crop_boxes', 'bicubic', 'resample_matrix',
-           'crop_resize_flip', 'grayscale', 'adjust_brightness', 'adjust_contrast', 'adjust_saturation', 'rgb_to_hsv',
-           'hsv_to_rgb', 'adjust_hue', 'color_jitter', 'random_grayscale', 'gaussian_blur', 'random_blur',
-           'random_solarize', 'check_batch', 'DeviceMultiCrop', 'ImageCache', 'cache_images', 'CachedBatches']
+           'crop_resize_flip', 'grayscale', 'rgb_to_hsv', 'hsv_to_rgb', 'adjust_hue', 'color_jitter',
+           'random_grayscale', 'gaussian_blur', 'random_blur', 'random_solarize', 'check_batch', 'DeviceMultiCrop',
+           'ImageCache', 'cache_images', 'CachedBatches']
 
 # %% ../nbs/01b_device_augment.ipynb #35bda911
 class DecodeForDevice:
@@ -157,14 +157,6 @@ def grayscale(x: torch.Tensor) -> torch.Tensor:
     r, g, b = x.split(1, dim=1)
     return GRAY_WEIGHTS[0] * r + GRAY_WEIGHTS[1] * g + GRAY_WEIGHTS[2] * b
 
-def adjust_brightness(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor: return (x * _per_image(f, x)).clamp(0, 1)
-
-def adjust_contrast(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
-    mean = grayscale(x).mean((-3, -2, -1), keepdim=True)
-    return (_per_image(f, x) * x + (1 - _per_image(f, x)) * mean).clamp(0, 1)
-
-def adjust_saturation(x: torch.Tensor, f: torch.Tensor) -> torch.Tensor:
-    return (_per_image(f, x) * x + (1 - _per_image(f, x)) * grayscale(x)).clamp(0, 1)
 
 # %% ../nbs/01b_device_augment.ipynb #e8129daa
 def rgb_to_hsv(x: torch.Tensor) -> torch.Tensor:
@@ -262,8 +254,9 @@ RANDOM_PER_VIEW = 36
 
 class DeviceMultiCrop(nn.Module):
     "DINO's multi-crop augmentation of a batch of uint8 images, as batched tensor operations on the images' device."
-    def __init__(self, global_crop_size: int, local_crop_size: int, num_local_crops: int,
-                 global_crops_scale: tuple[float, float], local_crops_scale: tuple[float, float], blur_sigma: tuple[float, float],
+    def __init__(self, global_crop_size: int=DataConfig.global_crop_size, local_crop_size: int=DataConfig.local_crop_size,
+                 num_local_crops: int=DataConfig.num_local_crops, global_crops_scale: tuple[float, float]=DataConfig.global_crops_scale,
+                 local_crops_scale: tuple[float, float]=DataConfig.local_crops_scale, blur_sigma: tuple[float, float]=DataConfig.blur_sigma,
                  dtype: torch.dtype=torch.float32, work_dtype: torch.dtype=torch.float32):
         super().__init__()
         check_multi_crop(global_crop_size, local_crop_size, num_local_crops, global_crops_scale, local_crops_scale, blur_sigma)

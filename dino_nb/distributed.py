@@ -12,9 +12,9 @@ from torch import nn
 from .config import ConfigError, DinoError
 
 # %% auto #0
-__all__ = ['is_distributed', 'world', 'is_main_process', 'local_device_index', 'init_distributed', 'ProcessGroupError',
-           'leave_process_group', 'collective_device', 'all_reduce_sum_', 'any_process', 'gather_shards',
-           'gather_objects', 'AllReduceSum', 'DistributedBatchNorm', 'sync_batchnorm']
+__all__ = ['is_distributed', 'world', 'is_main_process', 'launch_rank', 'local_device_index', 'init_distributed',
+           'resolve_device', 'ProcessGroupError', 'leave_process_group', 'collective_device', 'all_reduce_sum_',
+           'any_process', 'gather_shards', 'gather_objects', 'AllReduceSum', 'DistributedBatchNorm', 'sync_batchnorm']
 
 # %% ../nbs/00b_distributed.ipynb #83394b46
 def is_distributed() -> bool:
@@ -28,6 +28,11 @@ def world() -> tuple[int, int]:
 def is_main_process() -> bool:
     "True on rank 0 (or without a process group): the process that writes files and prints."
     return world()[0] == 0
+
+def launch_rank() -> int:
+    "The rank the launcher gave this process (`RANK`, which torchrun sets; 0 without one), known before the group is joined."
+    rank = os.environ.get('RANK', '0')
+    return int(rank) if rank.isdigit() else 0
 
 def local_device_index() -> int:
     "The GPU of this process on its machine (`LOCAL_RANK`, which torchrun sets)."
@@ -46,6 +51,16 @@ def init_distributed(timeout_minutes: float) -> tuple[int, int]:
         except (RuntimeError, ValueError) as e: raise ProcessGroupError(timeout_minutes, e) from None
         atexit.register(leave_process_group)           # every way out of the program: its end, a stop, an error
     return world()
+
+def resolve_device(name: str) -> torch.device:
+    "The device for `train.device`: 'auto' takes CUDA, then MPS, then CPU; with several processes on GPUs, each its own."
+    mps = getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()
+    if name == 'auto': name = 'cuda' if torch.cuda.is_available() else 'mps' if mps else 'cpu'
+    if name == 'cuda' and not torch.cuda.is_available(): raise ConfigError("train.device='cuda' but CUDA is not available: use train.device=auto or cpu")
+    if name == 'mps' and not mps: raise ConfigError("train.device='mps' but MPS (Apple silicon) is not available: use train.device=auto or cpu")
+    if name == 'cuda' and is_distributed(): return torch.device('cuda', local_device_index())
+    return torch.device(name)
+
 
 # %% ../nbs/00b_distributed.ipynb #7fdfe497
 class ProcessGroupError(DinoError, RuntimeError):

@@ -7,7 +7,6 @@ from __future__ import annotations
 import contextlib, copy, json, warnings
 from pathlib import Path
 import matplotlib.pyplot as plt
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -15,16 +14,17 @@ from torch.utils.data import DataLoader, Dataset, Subset
 from fastcore.basics import patch
 from tqdm.auto import tqdm
 from .backbones import is_vit
-from .config import ConfigError, DinoConfig
-from .config import OutputError, atomic_write
+from .config import (ArgumentError, ConfigError, DinoConfig, DinoError, EvalConfig, OutputError, apply_overrides, atomic_write, get_config,
+                            output_file)
 from .data import BadImageError, ToNormalizedTensor, eval_crop, eval_transform, eval_transform_from_config, get_dataset, image_files, load_rgb, stop_workers_on_error
 from .device_augment import ImageCache, cache_images
-from .distributed import gather_shards, world
+from .distributed import gather_shards, resolve_device, world
+from .weights import backbone_from_weights, open_weights
 
 # %% auto #0
 __all__ = ['image_batches', 'extract_features', 'knn_classify', 'knn_accuracy', 'linear_probe', 'KNNEvaluator', 'eval_images',
            'with_batchnorm_statistics', 'has_batchnorm', 'embed_folder', 'save_embeddings', 'load_embeddings',
-           'nearest_neighbours', 'show_neighbours', 'pca_2d', 'plot_pca']
+           'evaluate_weights', 'embed', 'nearest_neighbours', 'show_neighbours', 'pca_2d', 'plot_pca']
 
 # %% ../nbs/08_evaluation.ipynb #cc80cbe4
 def image_batches(dataset: Dataset|ImageCache, batch_size: int, device: torch.device, rows: range, num_workers: int=0,
@@ -61,11 +61,15 @@ def extract_features(backbone: nn.Module, dataset: Dataset|ImageCache, batch_siz
 
 # %% ../nbs/08_evaluation.ipynb #caf1988e
 @torch.no_grad()
-def knn_classify(train_feats: torch.Tensor, train_labels: torch.Tensor, test_feats: torch.Tensor, k: int,
-                 temperature: float, num_classes: int|None=None, chunk: int=256) -> torch.Tensor:
+def _check_vote(k: int, temperature: float) -> None:
+    "An `ArgumentError` unless `k` is a positive integer and `temperature` a positive number."
+    if not (isinstance(k, int) and not isinstance(k, bool) and k >= 1): raise ArgumentError(f'k must be an integer >= 1, got {k!r}')
+    if not (isinstance(temperature, (int, float)) and temperature > 0): raise ArgumentError(f'temperature must be > 0, got {temperature!r}')
+
+def knn_classify(train_feats: torch.Tensor, train_labels: torch.Tensor, test_feats: torch.Tensor, k: int=EvalConfig.knn_k,
+                 temperature: float=EvalConfig.knn_temperature, num_classes: int|None=None, chunk: int=256) -> torch.Tensor:
     "Class scores (n_test, num_classes) of the weighted kNN vote, each row divided by its largest weight exp(s_1 / T)."
-    if k < 1: raise ValueError(f'k must be >= 1, got {k}')
-    if not temperature > 0: raise ValueError(f'temperature must be > 0, got {temperature}')
+    _check_vote(k, temperature)
     num_classes = num_classes or int(train_labels.max()) + 1
     k = min(k, len(train_feats))
     scores = []
@@ -76,9 +80,9 @@ def knn_classify(train_feats: torch.Tensor, train_labels: torch.Tensor, test_fea
     return torch.cat(scores)
 
 # %% ../nbs/08_evaluation.ipynb #11d61c9d
-def knn_accuracy(train_feats, train_labels, test_feats, test_labels, k: int, temperature: float,
+def knn_accuracy(train_feats, train_labels, test_feats, test_labels, k: int=EvalConfig.knn_k, temperature: float=EvalConfig.knn_temperature,
                  num_classes: int|None=None) -> dict:
-    "Top-1 and top-5 accuracy (%) of the weighted kNN classifier."
+    "Top-1 and top-5 accuracy (%) of the weighted kNN classifier (by default the paper's: k = 20, T = 0.07)."
     num_classes = num_classes or int(max(train_labels.max(), test_labels.max())) + 1
     scores = knn_classify(train_feats, train_labels, test_feats, k, temperature, num_classes)
     top = scores.topk(min(5, num_classes), dim=1).indices
@@ -113,9 +117,10 @@ def _class_map(train_classes: list[str], val_classes: list[str]) -> torch.Tensor
 
 class KNNEvaluator:
     "kNN (and optionally linear-probe) accuracy of a backbone on a labelled train/val pair."
-    def __init__(self, train_set: Dataset|ImageCache, val_set: Dataset|ImageCache, k: int, temperature: float, batch_size: int,
+    def __init__(self, train_set: Dataset|ImageCache, val_set: Dataset|ImageCache, k: int=EvalConfig.knn_k,
+                 temperature: float=EvalConfig.knn_temperature, batch_size: int=EvalConfig.batch_size,
                  device: torch.device|str='cpu', num_workers: int=0, progress: bool=True):
-        if k < 1: raise ValueError(f'k must be >= 1, got {k}')
+        _check_vote(k, temperature)
         self.train_set, self.val_set, self.k, self.temperature = train_set, val_set, k, temperature
         self.batch_size, self.device, self.num_workers, self.progress = batch_size, device, num_workers, progress
         self.num_classes = len(getattr(train_set, 'classes', [])) or None
@@ -182,7 +187,7 @@ class _ImageFiles(Dataset):
     def __len__(self) -> int: return len(self.paths)
     def __getitem__(self, i: int):
         try: return self.transform(load_rgb(self.paths[i])), i
-        except BadImageError as e: return None, i
+        except BadImageError: return None, i
 
 def _readable(batch: list) -> tuple:
     "Stack the images that could be read; keep the indices of all."
@@ -235,6 +240,34 @@ def load_embeddings(path: str|Path) -> dict:
     with safe_open(str(path), 'pt') as f:
         meta = f.metadata()
         return {k: f.get_tensor(k) for k in f.keys()} | dict(paths=json.loads(meta['paths']), skipped=json.loads(meta['skipped']), source=meta['source'])
+
+# %% ../nbs/08_evaluation.ipynb #463dc85e
+def _trained_config(cfg: DinoConfig|None, overrides: list[str]) -> DinoConfig:
+    "The config to evaluate trained weights with: theirs (or the quickstart preset's) with `overrides`, which may not change `model.*`."
+    model_keys = [o.partition('=')[0] for o in overrides if isinstance(o, str) and o.strip().startswith('model.')]
+    if model_keys: raise DinoError(f"{model_keys[0]}: the model of trained weights cannot be changed; override data.*, eval.* or train.device")
+    return apply_overrides(cfg or get_config('quickstart'), overrides)
+
+def evaluate_weights(source: str|Path, overrides: list[str]=(), linear: bool=False, progress: bool=True) -> dict:
+    "kNN (and linear-probe) accuracy (%) of the teacher's backbone of any weights source, on the data of its config or `overrides`."
+    weights = open_weights(source, '--checkpoint')
+    cfg = _trained_config(weights.config, list(overrides))
+    device = resolve_device(cfg.train.device)
+    evaluator = KNNEvaluator.from_config(cfg, device, progress)
+    feats = evaluator.features(backbone_from_weights(weights).to(device))
+    result = knn_accuracy(*feats, cfg.eval.knn_k, cfg.eval.knn_temperature, evaluator.num_classes)
+    if linear: result |= linear_probe(*feats, cfg.eval.linear_epochs, cfg.eval.linear_lr, evaluator.num_classes)
+    return result
+
+def embed(source: str|Path, images: str|Path, out: str|Path, size: int|None=None, batch_size: int=64, device: str='auto',
+          patch_tokens: bool=False, force: bool=False, num_workers: int=0, progress: bool=True) -> Path:
+    "Write the L2-normalized features of every image under `images`, from the teacher's backbone of `source`, to the .safetensors file `out`."
+    out = output_file(out, '--out', [source, images], force)
+    weights = open_weights(source, '--checkpoint')
+    e = (weights.config or get_config('quickstart')).eval
+    crop, resize = (size, round(size * e.resize_size / e.crop_size)) if size else (e.crop_size, e.resize_size)
+    embeddings = embed_folder(backbone_from_weights(weights), images, resize, crop, batch_size, resolve_device(device), patch_tokens, num_workers, progress)
+    return save_embeddings(embeddings, out, str(source), force)
 
 # %% ../nbs/08_evaluation.ipynb #b05577fb
 def nearest_neighbours(train_feats: torch.Tensor, query_feats: torch.Tensor, n: int=5) -> torch.Tensor:

@@ -4,21 +4,17 @@
 
 # %% ../nbs/03_head.ipynb #220f4fbd
 from __future__ import annotations
-import itertools, json
-from dataclasses import dataclass
-from pathlib import Path
+import itertools
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
-from .config import DinoConfig
-from .backbones import (RESNETS, BackboneError, backbone_from_config, dino_init_module_, is_original_vit, load_weights_file,
-                               vit_from_original)
+from .config import DinoConfig, ModelConfig
+from .backbones import backbone_from_config, dino_init_module_
 
 # %% auto #0
-__all__ = ['projection_mlp', 'DinoProjectionHead', 'group_by_resolution', 'DinoModel', 'read_pretrained', 'state_dict_mismatch',
-           'load_pretrained', 'cancel_last_layer_gradients', 'cancel_backbone_gradients', 'no_weight_decay',
-           'param_groups']
+__all__ = ['projection_mlp', 'DinoProjectionHead', 'group_by_resolution', 'DinoModel', 'cancel_last_layer_gradients',
+           'cancel_backbone_gradients']
 
 # %% ../nbs/03_head.ipynb #1415f332
 def projection_mlp(in_dim: int, hidden_dim: int, bottleneck_dim: int, nlayers: int=3, use_bn: bool=False) -> nn.Sequential:
@@ -32,8 +28,9 @@ def projection_mlp(in_dim: int, hidden_dim: int, bottleneck_dim: int, nlayers: i
 # %% ../nbs/03_head.ipynb #68473e14
 class DinoProjectionHead(nn.Module):
     "MLP to a bottleneck, L2 normalisation, then a weight-normalised Linear to `out_dim` (`last_layer`)."
-    def __init__(self, in_dim: int, out_dim: int, hidden_dim: int, bottleneck_dim: int,
-                 use_bn: bool=False, norm_last_layer: bool=True, nlayers: int=3):
+    def __init__(self, in_dim: int, out_dim: int=ModelConfig.out_dim, hidden_dim: int=ModelConfig.hidden_dim,
+                 bottleneck_dim: int=ModelConfig.bottleneck_dim, use_bn: bool=ModelConfig.use_bn_in_head,
+                 norm_last_layer: bool=ModelConfig.norm_last_layer, nlayers: int=3):
         super().__init__()
         self.mlp = projection_mlp(in_dim, hidden_dim, bottleneck_dim, nlayers, use_bn)
         self.last_layer = weight_norm(nn.Linear(bottleneck_dim, out_dim, bias=False))
@@ -80,111 +77,18 @@ class DinoModel(nn.Module):
         return (features, projections) if return_backbone_features else projections
 
     @classmethod
-    def from_config(cls, cfg: DinoConfig, drop_path_rate: float|None=None, weights: dict|None=None, role: str='student') -> DinoModel:
-        "Student (`drop_path_rate=None`: the config's) or teacher (0) of `cfg.model`, from `weights` (default: `role`'s part of `model.pretrained`)."
-        m = cfg.model
-        if weights is None and m.pretrained: weights = (read_pretrained(m.pretrained) or {}).get(role)
-        if weights and 'vit_original' in weights:      # an original DINO ViT: built through Hugging Face's own renaming
-            backbone = vit_from_original(weights['vit_original'], m.backbone, m.patch_size, m.drop_path_rate if drop_path_rate is None else drop_path_rate,
-                                         m.pos_embed_interpolation)
-        else: backbone = backbone_from_config(cfg, drop_path_rate, pretrained='' if weights else None)
-        model = cls(backbone, DinoProjectionHead.from_config(cfg, backbone.embed_dim))
-        if weights: load_pretrained(model, weights, m.pretrained)
-        return model
-
-# %% ../nbs/03_head.ipynb #c8516292
-_OLD_WEIGHT_NORM = {'last_layer.weight_g': 'last_layer.parametrizations.weight.original0',
-                    'last_layer.weight_v': 'last_layer.parametrizations.weight.original1'}
-
-def _ours(state: dict, prefix: str='') -> dict:
-    "A state dict with DDP's `module.` dropped, `prefix` put in front, and the old weight-norm names of the head renamed."
-    out = {}
-    for k, v in state.items():
-        k = prefix + k.removeprefix('module.')
-        for old, new in _OLD_WEIGHT_NORM.items():
-            if k.endswith(old): k = k[:-len(old)] + new
-        out[k] = v
-    return out
-
-def _backbone_and_head(state: dict) -> dict:
-    "A DinoModel-layout dict from a network's state dict: backbone keys kept apart when they are an original ViT's."
-    state = _ours(state)
-    backbone = {k.removeprefix('backbone.'): v for k, v in state.items() if k.startswith('backbone.')}
-    head = {k: v for k, v in state.items() if k.startswith('head.')}
-    if is_original_vit(backbone): return head | {'vit_original': backbone}
-    return head | {f'backbone.{k}': v for k, v in backbone.items()}
-
-def read_pretrained(source: str|Path) -> dict|None:
-    "Weights to start from, in dino_nb's layout ({'student', 'teacher', 'center'}), from a file or directory; None for a Hugging Face source."
-    path = Path(source).expanduser()
-    if path.is_dir() and (path/'checkpoint.pt').is_file(): path = path/'checkpoint.pt'
-    if path.is_dir() and (path/'config.json').is_file() and 'architecture' in json.loads((path/'config.json').read_text()):
-        from safetensors.torch import load_file                   # a ResNet exported by dino_nb (chapter 06)
-        net = {f'backbone.{k}': v for k, v in load_file(path/'model.safetensors').items()}
-        return {'student': net, 'teacher': net, 'center': None}
-    if not path.is_file(): return None
-    state = load_weights_file(path, BackboneError, 'pretrained weights file')
-    if not isinstance(state, dict): raise BackboneError(f"pretrained weights file {str(path)!r} holds no state dict")
-    if 'student' in state and 'teacher' in state:                 # a full checkpoint: the original's or dino_nb's
-        loss = state.get('dino_loss', state.get('loss')) or {}
-        return {'student': _backbone_and_head(state['student']), 'teacher': _backbone_and_head(state['teacher']), 'center': loss.get('center')}
-    net = _backbone_and_head({f'backbone.{k.removeprefix("module.")}': v for k, v in state.items()})   # the original's backbone-only files
-    return {'student': net, 'teacher': net, 'center': None}
-
-# %% ../nbs/03_head.ipynb #c97fac57
-def _head_settings(model: DinoModel, weights: dict) -> list[str]:
-    "The head settings ('model.key=value') that `weights` need and the model does not have; empty if its head fits."
-    head = {k: v.shape for k, v in weights.items() if k.startswith('head.')}
-    if not head: return []
-    linears = sorted((int(k.split('.')[2]), v) for k, v in head.items() if k.startswith('head.mlp.') and k.endswith('.weight') and len(v) == 2)
-    found = {'out_dim': head.get('head.last_layer.parametrizations.weight.original1', (None,))[0],
-             'hidden_dim': linears[0][1][0] if len(linears) > 1 else None, 'bottleneck_dim': linears[-1][1][0] if linears else None,
-             'use_bn_in_head': any(k.endswith('running_mean') for k in head)}
-    mine = {'out_dim': model.head.last_layer.out_features, 'hidden_dim': model.head.mlp[0].out_features,
-            'bottleneck_dim': model.head.last_layer.in_features, 'use_bn_in_head': any(isinstance(m, nn.BatchNorm1d) for m in model.head.mlp)}
-    return [f'model.{k}={found[k]}' for k in found if found[k] is not None and found[k] != mine[k]]
-
-def state_dict_mismatch(own: dict, weights: dict, missing: list[str]) -> str|None:
-    "What keeps `weights` from loading into a module whose state dict is `own`: its `missing` entries, then unexpected ones, then a shape; None if nothing."
-    unexpected = [k for k in weights if k not in own]
-    shapes = [k for k in weights if k in own and tuple(own[k].shape) != tuple(weights[k].shape)]
-    return (f'{len(missing)} entries missing, the first {missing[0]!r}' if missing else
-            f'{len(unexpected)} unexpected entries, the first {unexpected[0]!r}' if unexpected else
-            f'{shapes[0]!r} of shape {tuple(weights[shapes[0]].shape)} where the model has {tuple(own[shapes[0]].shape)}' if shapes else None)
-
-def load_pretrained(model: DinoModel, weights: dict, source: str='') -> DinoModel:
-    "Load the backbone of `weights` into `model`, and its head if it has one; one `BackboneError` if they do not fit."
-    settings = _head_settings(model, weights)
-    if settings: raise BackboneError(f"model.pretrained {source!r} has a head that this config's does not fit: set {' '.join(settings)}")
-    own, built = model.state_dict(), 'vit_original' in weights        # an original ViT was loaded when the backbone was built
-    weights = {k: v for k, v in weights.items() if k != 'vit_original'}
-    parts = ([] if built else ['backbone.']) + (['head.'] if any(k.startswith('head.') for k in weights) else [])
-    missing = [k for k in own if k.startswith(tuple(parts)) and k not in weights] if parts else []
-    problem = state_dict_mismatch(own, weights, missing)
-    if problem: raise BackboneError(f"model.pretrained {source!r} does not fit the model of this config: it has {problem}")
-    model.load_state_dict(weights, strict=False)
-    return model
+    def from_config(cls, cfg: DinoConfig, drop_path_rate: float|None=None, image_size: int=224) -> DinoModel:
+        "Student (`drop_path_rate=None`: the config's) or teacher (0) of `cfg.model`, at random (`image_size`: a ViT's position table)."
+        backbone = backbone_from_config(cfg, drop_path_rate, image_size)
+        return cls(backbone, DinoProjectionHead.from_config(cfg, backbone.embed_dim))
 
 # %% ../nbs/03_head.ipynb #2324519c
 def cancel_last_layer_gradients(model: nn.Module, epoch: int, freeze_last_layer: int) -> None:
     "Delete the gradients of the head's last layer while `epoch < freeze_last_layer`."
     if epoch >= freeze_last_layer: return
-    for name, p in model.named_parameters():
-        if 'last_layer' in name: p.grad = None
+    for p in getattr(model, 'module', model).head.last_layer.parameters(): p.grad = None
 
 def cancel_backbone_gradients(model: nn.Module, epoch: int, freeze_backbone_epochs: int) -> None:
     "Delete the gradients of the backbone while `epoch < freeze_backbone_epochs` (continued pretraining: the head learns first)."
     if epoch >= freeze_backbone_epochs: return
     for p in getattr(model, 'module', model).backbone.parameters(): p.grad = None
-
-# %% ../nbs/03_head.ipynb #34a97179
-def no_weight_decay(name: str, param: torch.Tensor) -> bool:
-    "DINO's rule: biases and 1-dimensional parameters (norm weights) are not decayed."
-    return name.endswith('.bias') or param.ndim <= 1
-
-def param_groups(model: nn.Module) -> list[dict]:
-    "Optimizer groups of the trainable parameters: [decayed weights, {biases and norms, weight_decay=0}]."
-    regularized, not_regularized = [], []
-    for name, p in model.named_parameters():
-        if p.requires_grad: (not_regularized if no_weight_decay(name, p) else regularized).append(p)
-    return [{'params': regularized}, {'params': not_regularized, 'weight_decay': 0.}]

@@ -8,7 +8,7 @@ import dataclasses, math
 import torch
 import torch.nn.functional as F
 from torch import nn
-from .config import DinoConfig
+from .config import ArgumentError, DinoConfig, LossConfig, ModelConfig, TrainConfig
 from .distributed import all_reduce_sum_, world
 
 # %% auto #0
@@ -78,16 +78,25 @@ def _check_views(student_out: torch.Tensor, teacher_out: torch.Tensor, out_dim: 
 # %% ../nbs/04_loss.ipynb #613ec6c5
 class DinoLoss(nn.Module):
     "The DINO loss: a centered, sharpened teacher against the student on every pair of different views."
-    def __init__(self, out_dim: int, epochs: int, *, student_temp: float, teacher_temp: float,
-                 warmup_teacher_temp: float, warmup_teacher_temp_epochs: int, center_momentum: float):
+    def __init__(self, out_dim: int=ModelConfig.out_dim, epochs: int=TrainConfig.epochs, *,
+                 student_temp: float=LossConfig.student_temp, teacher_temp: float=LossConfig.teacher_temp,
+                 warmup_teacher_temp: float=LossConfig.warmup_teacher_temp,
+                 warmup_teacher_temp_epochs: int=LossConfig.warmup_teacher_temp_epochs, center_momentum: float=LossConfig.center_momentum):
         super().__init__()
+        for name, n in (('out_dim', out_dim), ('epochs', epochs)):
+            if not (isinstance(n, int) and not isinstance(n, bool) and n >= 1): raise ArgumentError(f'DinoLoss: {name} must be an integer >= 1, got {n!r}')
         if not all(t > 0 and math.isfinite(t) for t in (student_temp, teacher_temp, warmup_teacher_temp)):
-            raise ValueError(f'temperatures must be finite and > 0, got student {student_temp}, teacher {teacher_temp}, warm-up {warmup_teacher_temp}')
-        if not 0 <= center_momentum <= 1: raise ValueError(f'center_momentum must be in [0, 1], got {center_momentum}')
+            raise ArgumentError(f'temperatures must be finite and > 0, got student {student_temp}, teacher {teacher_temp}, warm-up {warmup_teacher_temp}')
+        if not 0 <= center_momentum <= 1: raise ArgumentError(f'center_momentum must be in [0, 1], got {center_momentum}')
         self.out_dim, self.student_temp, self.center_momentum = out_dim, student_temp, center_momentum
-        self.teacher_temps = teacher_temp_schedule(warmup_teacher_temp, teacher_temp, warmup_teacher_temp_epochs, epochs).tolist()
+        self.warmup = (warmup_teacher_temp, teacher_temp, warmup_teacher_temp_epochs)
+        self.set_epochs(epochs)
         self.register_buffer('center', torch.zeros(1, out_dim))
         self.stats: dict[str, torch.Tensor|float] = {}
+
+    def set_epochs(self, epochs: int) -> None:
+        "Compute the teacher temperature of each epoch of a run of `epochs` (a run made longer keeps its warm-up)."
+        self.teacher_temps = teacher_temp_schedule(*self.warmup, epochs).tolist()
 
     @classmethod
     def from_config(cls, cfg: DinoConfig) -> DinoLoss:
@@ -96,7 +105,8 @@ class DinoLoss(nn.Module):
 
     def teacher_temp_at(self, epoch: int) -> float:
         "Teacher temperature at `epoch`; epochs past the schedule keep its last value."
-        if epoch < 0: raise ValueError(f'epoch must be >= 0, got {epoch}')
+        if not (isinstance(epoch, int) and not isinstance(epoch, bool) and epoch >= 0):
+            raise ArgumentError(f'DinoLoss: epoch must be an integer >= 0 (the teacher temperature changes per epoch), got {epoch!r}')
         return float(self.teacher_temps[min(epoch, len(self.teacher_temps) - 1)])
 
     def forward(self, student_out: torch.Tensor, teacher_out: torch.Tensor, epoch: int) -> torch.Tensor:

@@ -9,10 +9,10 @@ import numpy as np
 import torch
 from torch import nn
 from .config import DinoConfig
-from .head import param_groups
+
 
 # %% auto #0
-__all__ = ['cosine_schedule', 'Schedules', 'clip_gradients', 'LARS', 'build_optimizer']
+__all__ = ['cosine_schedule', 'Schedules', 'no_weight_decay', 'param_groups', 'clip_gradients', 'LARS', 'build_optimizer']
 
 # %% ../nbs/04b_optim.ipynb #d5e402da
 def cosine_schedule(start: float, end: float, epochs: int, iters_per_epoch: int,
@@ -40,6 +40,18 @@ class Schedules:
         return cls(lr=cosine_schedule(peak_lr, o.min_lr, epochs, iters_per_epoch, o.warmup_epochs),
                    weight_decay=cosine_schedule(o.weight_decay, o.weight_decay_end, epochs, iters_per_epoch),
                    momentum=cosine_schedule(o.momentum_teacher, 1., epochs, iters_per_epoch))
+
+# %% ../nbs/04b_optim.ipynb #34a97179
+def no_weight_decay(name: str, param: torch.Tensor) -> bool:
+    "DINO's rule: biases and 1-dimensional parameters (norm weights) are not decayed."
+    return name.endswith('.bias') or param.ndim <= 1
+
+def param_groups(model: nn.Module) -> list[dict]:
+    "Optimizer groups of the trainable parameters: [decayed weights, {biases and norms, weight_decay=0}]."
+    regularized, not_regularized = [], []
+    for name, p in model.named_parameters():
+        if p.requires_grad: (not_regularized if no_weight_decay(name, p) else regularized).append(p)
+    return [{'params': regularized}, {'params': not_regularized, 'weight_decay': 0.}]
 
 # %% ../nbs/04b_optim.ipynb #4bf0e0ed
 @torch.no_grad()

@@ -4,7 +4,7 @@
 
 # %% ../nbs/dino_in_one_page.ipynb #5a411e06
 from __future__ import annotations
-import copy, math
+import copy
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

@@ -4,7 +4,7 @@
 
 # %% ../nbs/05_trainer.ipynb #eb583ea6
 from __future__ import annotations
-import contextlib, math, signal
+import contextlib, math, random, signal
 from pathlib import Path
 from typing import Callable, Iterable
 import numpy as np
@@ -13,20 +13,22 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 from fastcore.basics import patch
 from tqdm.auto import tqdm
-from .config import ConfigError, DinoConfig, DinoError
-from .distributed import any_process, init_distributed, is_distributed, is_main_process, local_device_index, sync_batchnorm, world
+from .config import ArgumentError, ConfigError, DinoConfig, DinoError, config_to_dict
+from .distributed import any_process, gather_objects, init_distributed, resolve_device, sync_batchnorm, world
 from .data import DINOTransform, collate_multi_crop, get_dataset, stop_workers_on_error
 from .device_augment import (CachedBatches, DecodeForDevice, DeviceMultiCrop, EpochSampler, ImageCache, SeededDataset,
                                     cache_images, collate_padded, mix_seed)
 from .backbones import is_vit, set_grad_checkpointing
-from .head import DinoModel, cancel_backbone_gradients, cancel_last_layer_gradients, read_pretrained
+from .head import DinoModel, cancel_backbone_gradients, cancel_last_layer_gradients
+from .weights import CheckpointError, build_model, first_line, load_strict, open_weights
 from .loss import DinoLoss
 from .optim import Schedules, build_optimizer, clip_gradients
 from .monitor import History, PhaseWatch, TensorBoardLog
 
 # %% auto #0
-__all__ = ['ema_update', 'resolve_device', 'resolve_precision', 'NonFiniteLossError', 'TrainingInterrupted', 'resolve_augment_on',
-           'place_cache', 'train_images', 'load_center', 'check_dataset', 'DinoTrainer']
+__all__ = ['HOOK_POINTS', 'ema_update', 'resolve_precision', 'NonFiniteLossError', 'TrainingInterrupted', 'resolve_augment_on',
+           'place_cache', 'train_images', 'load_center', 'check_dataset', 'DinoTrainer', 'Hook', 'rng_state',
+           'all_rng_states', 'set_rng_state']
 
 # %% ../nbs/05_trainer.ipynb #4c9d6340
 @torch.no_grad()
@@ -37,15 +39,6 @@ def ema_update(teacher: nn.Module, student: nn.Module, momentum: float) -> None:
     torch._foreach_lerp_(t_params, [p.detach() for p in s_params], 1 - momentum)
 
 # %% ../nbs/05_trainer.ipynb #9a79c01d
-def resolve_device(name: str) -> torch.device:
-    "The device for `train.device`: 'auto' takes CUDA, then MPS, then CPU."
-    mps = getattr(torch.backends, 'mps', None) is not None and torch.backends.mps.is_available()
-    if name == 'auto': name = 'cuda' if torch.cuda.is_available() else 'mps' if mps else 'cpu'
-    if name == 'cuda' and not torch.cuda.is_available(): raise ConfigError("train.device='cuda' but CUDA is not available: use train.device=auto or cpu")
-    if name == 'mps' and not mps: raise ConfigError("train.device='mps' but MPS (Apple silicon) is not available: use train.device=auto or cpu")
-    if name == 'cuda' and is_distributed(): return torch.device('cuda', local_device_index())
-    return torch.device(name)
-
 def resolve_precision(precision: str, device: torch.device) -> str:
     "The precision for `train.precision`: 'auto' is bf16 on CUDA and fp32 elsewhere; fp16 needs CUDA, bf16 CUDA or a CPU."
     if precision == 'auto': return 'bf16' if device.type == 'cuda' else 'fp32'
@@ -62,7 +55,7 @@ class NonFiniteLossError(DinoError, RuntimeError):
 class TrainingInterrupted(Exception):
     "SIGINT or SIGTERM arrived; the trainer stopped after the current step."
 
-# %% ../nbs/05_trainer.ipynb #6eb2ebfb
+# %% ../nbs/05_trainer.ipynb #7c3a665f
 def resolve_augment_on(augment_on: str, device: torch.device, cache: str) -> str:
     "Where the views are made: 'device', or 'cpu' (the loader's workers); 'auto' is 'device' on CUDA or with a memory cache."
     if cache == 'memory':
@@ -106,10 +99,11 @@ def check_dataset(dataset: Dataset|ImageCache, augment_on: str) -> Dataset|Image
     return dataset
 
 class DinoTrainer:
-    "Self-distillation with no labels: a student, its EMA teacher, the DINO loss and the loop."
+    "Self-distillation with no labels: a student, its EMA teacher, the DINO loss, and the loop that trains them."
     def __init__(self, cfg: DinoConfig, student: DinoModel, teacher: DinoModel, loss_fn: DinoLoss, dataset: Dataset|ImageCache,
                  device: torch.device|str='cpu', precision: str='fp32', augment_on: str='cpu',
                  evaluate: Callable[[nn.Module], dict]|None=None, progress: bool=True):
+        "Train `student` and `teacher` as given (`from_config` makes the teacher a copy of the student) on `dataset`."
         self.cfg, self.device, self.precision, self.evaluate = cfg, torch.device(device), precision, evaluate
         self.rank, self.world_size = world()
         self.progress = progress and self.rank == 0
@@ -126,29 +120,32 @@ class DinoTrainer:
         self.optimizer = build_optimizer(cfg, self.student, self.device)
         self.scaler = torch.amp.GradScaler(self.device.type, enabled=precision == 'fp16')
         self.history, self.epoch, self.step, self.batch = History(), 0, 0, 0
-        self.pending, self.stop_requested = [], False
+        self.pending, self.stop_requested, self.hooks, self.bar = [], False, [], None
         if self.rank == 0: PhaseWatch(self.history, cfg.model.out_dim, say=tqdm.write)
         self.tensorboard = TensorBoardLog(self.history, Path(cfg.train.out_dir)/'tensorboard') if cfg.train.tensorboard and self.rank == 0 else None
 
     @classmethod
     def from_config(cls, cfg: DinoConfig, dataset: Dataset|ImageCache|None=None, evaluate: Callable|None=None,
                     progress: bool=True) -> DinoTrainer:
-        "Build data, student, teacher and loss from `cfg`, deciding once the device, the precision and where the views are made."
+        "Build data, student, teacher and loss from `cfg`, deciding once the process group, device, precision, where views are made, how the teacher starts."
+        if not isinstance(cfg, DinoConfig): raise ArgumentError(f'DinoTrainer.from_config: cfg must be a DinoConfig, got a {type(cfg).__name__}')
+        cfg.validate()                                 # a config edited in Python is a user's input too
         init_distributed(cfg.train.dist_timeout_minutes)
         device = resolve_device(cfg.train.device)
         precision = resolve_precision(cfg.train.precision, device)
         augment_on = 'device' if isinstance(dataset, ImageCache) else resolve_augment_on(cfg.data.augment_on, device, cfg.data.cache)
-        dataset = train_images(cfg, device, augment_on, progress and is_main_process()) if dataset is None else check_dataset(dataset, augment_on)
+        dataset = train_images(cfg, device, augment_on, progress and world()[0] == 0) if dataset is None else check_dataset(dataset, augment_on)
         torch.manual_seed(cfg.train.seed)            # just before the networks: decoding the data (a DataLoader draws a seed) must not change them
-        weights = read_pretrained(cfg.model.pretrained) if cfg.model.pretrained else None   # None: a Hugging Face source, or nothing
-        student = DinoModel.from_config(cfg, weights=weights and weights['student'])
-        teacher = DinoModel.from_config(cfg, drop_path_rate=0., weights=weights and weights['teacher'])
+        weights = open_weights(cfg.model.pretrained) if cfg.model.pretrained else None
+        student = build_model(cfg, weights, 'student')
+        own_teacher = weights is not None and weights.teacher is not weights.student    # a full checkpoint: a teacher of its own
+        if own_teacher: teacher = build_model(cfg, weights, 'teacher')
+        else:
+            teacher = DinoModel.from_config(cfg, drop_path_rate=0., image_size=weights.settings.get('image_size', 224) if weights else 224)
+            teacher.load_state_dict(student.state_dict())                          # the teacher starts as the student
         loss_fn = DinoLoss.from_config(cfg)
-        if weights and weights['center'] is not None: load_center(loss_fn, weights['center'], cfg.model.pretrained)
-        own_teacher = weights is not None and weights['teacher'] is not weights['student']     # a full checkpoint: a teacher of its own
-        teacher_state = {k: v.clone() for k, v in teacher.state_dict().items()} if own_teacher else None
+        if weights is not None and weights.center is not None: load_center(loss_fn, weights.center, cfg.model.pretrained)
         trainer = cls(cfg, student, teacher, loss_fn, dataset, device, precision, augment_on, evaluate, progress)
-        if teacher_state is not None: trainer.teacher.load_state_dict(teacher_state)       # not the copy of the student that __init__ made
         if trainer.world_size > 1: torch.manual_seed(mix_seed(cfg.train.seed, trainer.rank))   # e.g. drop-path masks differ per process
         return trainer
 
@@ -158,10 +155,10 @@ class DinoTrainer:
     @property
     def autocast_dtype(self) -> torch.dtype|None: return {'bf16': torch.bfloat16, 'fp16': torch.float16}.get(self.precision)
 
-# %% ../nbs/05_trainer.ipynb #793ff02c
+# %% ../nbs/05_trainer.ipynb #6f40d8ae
 @patch
 def place_networks(self: DinoTrainer, student: DinoModel, teacher: DinoModel) -> tuple[nn.Module, DinoModel]:
-    "Student and teacher on the device, synchronized and wrapped for several processes; the teacher a frozen copy of the student."
+    "Student and teacher on the device, synchronized and wrapped for several processes; the teacher frozen."
     if self.device.type == 'cuda':
         torch.backends.cudnn.benchmark = True                                    # fixed view sizes: let cuDNN pick its fastest kernels
         torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True   # float32 matmuls (the head) on tensor cores
@@ -171,7 +168,6 @@ def place_networks(self: DinoTrainer, student: DinoModel, teacher: DinoModel) ->
     if self.channels_last: student.to(memory_format=torch.channels_last); teacher.to(memory_format=torch.channels_last)
     if self.world_size > 1:
         student = nn.parallel.DistributedDataParallel(student, device_ids=[self.device.index] if self.device.type == 'cuda' else None)
-    teacher.load_state_dict(getattr(student, 'module', student).state_dict())
     teacher.requires_grad_(False)
     if self.cfg.train.compile: student.compile(dynamic=False); teacher.compile(dynamic=False)
     return student, teacher
@@ -192,7 +188,7 @@ def batches_of(self: DinoTrainer, dataset: Dataset|ImageCache) -> CachedBatches|
                       num_workers=d.num_workers, collate_fn=collate_padded if on_device else collate_multi_crop,
                       pin_memory=self.device.type == 'cuda', persistent_workers=d.num_workers > 0)
 
-# %% ../nbs/05_trainer.ipynb #a8d43482
+# %% ../nbs/05_trainer.ipynb #ea06a4b6
 @patch
 def set_schedules(self: DinoTrainer) -> float:
     "Apply this iteration's lr and weight decay to the optimizer; return the teacher momentum."
@@ -220,12 +216,11 @@ def batch_views(self: DinoTrainer, batch) -> list[torch.Tensor]:
     images, sizes, seeds = (t.to(self.device, non_blocking=True) for t in batch[:3])
     return self.to_device(self.augment(images, sizes, seeds))
 
-# %% ../nbs/05_trainer.ipynb #471219ab
+# %% ../nbs/05_trainer.ipynb #ab1bc161
 @patch
 def train_step(self: DinoTrainer, views: list[torch.Tensor]) -> dict:
-    "One DINO step on a batch of multi-crop views; returns its numbers, the measured ones as tensors left on the device."
+    "One DINO step on a batch of multi-crop views on the device; returns its numbers, the measured ones as tensors left on the device."
     momentum = self.set_schedules()
-    views = self.to_device(views)
     with self.autocast():
         with torch.no_grad(): teacher_out = self.teacher(views[:2])  # teacher: the 2 global views
         student_out = self.student(views)                          # student: every view
@@ -243,11 +238,30 @@ def train_step(self: DinoTrainer, views: list[torch.Tensor]) -> dict:
     return dict(step=self.step, epoch=self.epoch, loss=loss.detach(), lr=self.optimizer.param_groups[0]['lr'],
                 wd=self.optimizer.param_groups[0]['weight_decay'], momentum=momentum, **self.loss_fn.stats)
 
-# %% ../nbs/05_trainer.ipynb #cf03ff09
+# %% ../nbs/05_trainer.ipynb #461b21ed
+HOOK_POINTS = ('on_step', 'on_epoch', 'on_stop', 'should_stop')
+
+class Hook:
+    "Something to do at the loop's named points: subclass and override, or give functions, `Hook(on_epoch=save, on_stop=save)`."
+    def __init__(self, **functions: Callable):
+        for name, fn in functions.items():
+            if name not in HOOK_POINTS: raise ArgumentError(f"Hook: unknown point {name!r} (the points are {', '.join(HOOK_POINTS)})")
+            setattr(self, name, fn)
+    def on_step(self, trainer: DinoTrainer, records: list[dict]) -> None: "After the steps' numbers are read from the device."
+    def on_epoch(self, trainer: DinoTrainer) -> None: "After an epoch and its evaluation."
+    def on_stop(self, trainer: DinoTrainer) -> None: "When the run stops before its end; `TrainingInterrupted` follows."
+    def should_stop(self, trainer: DinoTrainer) -> bool: return False
+
 @patch
-def log_pending(self: DinoTrainer, bar=None) -> None:
-    "Read the steps since the last call from the device, add them to the history; raise `NonFiniteLossError` on a NaN loss."
-    if not self.pending: return
+def call_hooks(self: DinoTrainer, point: str, *args) -> None:
+    "Call every hook's method for `point`."
+    for h in self.hooks: getattr(h, point)(self, *args)
+
+# %% ../nbs/05_trainer.ipynb #45fab654
+@patch
+def log_pending(self: DinoTrainer) -> list[dict]:
+    "Read the steps since the last call from the device, add them to the history and return them; `NonFiniteLossError` on a NaN loss."
+    if not self.pending: return []
     keys = [k for k, v in self.pending[0].items() if torch.is_tensor(v)]
     values = torch.stack([torch.stack([r[k].float() for k in keys]) for r in self.pending]).tolist()   # one wait for the device
     records, self.pending = [r | dict(zip(keys, row)) for r, row in zip(self.pending, values)], []
@@ -257,45 +271,32 @@ def log_pending(self: DinoTrainer, bar=None) -> None:
         raise NonFiniteLossError(f'loss {where}: lower optim.lr, raise optim.clip_grad or use train.precision=fp32; '
                                  'checkpoints written so far are intact')
     for r in records: self.history.log_step(**r)
-    if bar is not None:
+    if self.bar is not None:
         last = records[-1]
-        bar.set_postfix(loss=f"{last['loss']:.3f}", H_t=f"{last['teacher_entropy'] / math.log(self.cfg.model.out_dim):.2f} log K")
+        self.bar.set_postfix(loss=f"{last['loss']:.3f}", H_t=f"{last['teacher_entropy'] / math.log(self.cfg.model.out_dim):.2f} log K")
+    return records
 
 @patch
-def should_stop(self: DinoTrainer, bar=None) -> bool:
-    "After a step: read the steps' numbers every `train.log_every` steps and at the end of the epoch, and say whether to stop now."
+def time_to_stop(self: DinoTrainer) -> bool:
+    "After a step: at a log point (every `train.log_every` steps, the epoch's end) read the steps, tell the hooks, agree on stopping."
     if self.world_size == 1 and self.stop_requested:
-        self.log_pending(bar)
+        self.log_pending()
         return True
     if self.batch % self.cfg.train.log_every and self.batch < self.iters_per_epoch: return False
-    self.log_pending(bar)
-    return any_process(self.stop_requested)
-
-@patch
-def train_batch(self: DinoTrainer, batch, bar=None) -> bool:
-    "One turn of the loop on a batch: its views, the step, the bookkeeping; whether training must stop now."
-    self.pending.append(self.train_step(self.batch_views(batch)))
-    self.batch += 1
-    return self.should_stop(bar)
+    self.call_hooks('on_step', self.log_pending())
+    asked = self.stop_requested or any([h.should_stop(self) for h in self.hooks])
+    self.stop_requested = any_process(asked)
+    return self.stop_requested
 
 @patch
 def epoch_batches(self: DinoTrainer) -> Iterable:
-    "This epoch's batches from `self.batch` on, in the sampler's order, with both networks in training mode."
+    "This epoch's batches from `self.batch` on, in the sampler's order, both networks in training mode, behind a progress bar."
     self.sampler.set_epoch(self.epoch)
     self.sampler.skip = self.batch * self.cfg.data.batch_size
     self.student.train(); self.teacher.train()
-    return self.loader
-
-@patch
-def train_one_epoch(self: DinoTrainer) -> bool:
-    "Train on this epoch's batches from `self.batch` on; whether a stop was asked for before its end."
-    batches = self.epoch_batches()
-    bar = tqdm(stop_workers_on_error(batches), total=len(batches), desc=f'epoch {self.epoch + 1}/{self.cfg.train.epochs}', leave=False, disable=not self.progress)
-    stopped = False
-    for batch in bar:
-        if self.train_batch(batch, bar): stopped = True; break
-    self.log_pending(bar)
-    return stopped
+    self.bar = tqdm(stop_workers_on_error(self.loader), total=len(self.loader), desc=f'epoch {self.epoch + 1}/{self.cfg.train.epochs}',
+                    leave=False, disable=not self.progress)
+    return self.bar
 
 @patch
 def end_epoch(self: DinoTrainer) -> None:
@@ -304,14 +305,23 @@ def end_epoch(self: DinoTrainer) -> None:
     self.epoch, self.batch = self.epoch + 1, 0
     if self.rank == 0: self.history.log_epoch(epoch=self.epoch, step=self.step, loss=float(np.mean(losses)) if losses else float('nan'))
 
-# %% ../nbs/05_trainer.ipynb #992e3c6b
+@patch
+def set_epochs(self: DinoTrainer, epochs: int) -> None:
+    "Make the run `epochs` long: the schedules (learning rate, weight decay, teacher momentum and temperature) are recomputed."
+    self.cfg.train.epochs = epochs
+    self.schedules = Schedules.from_config(self.cfg, self.iters_per_epoch, self.world_size)
+    self.loss_fn.set_epochs(epochs)
+
+# %% ../nbs/05_trainer.ipynb #93694e60
 @patch
 def run_evaluation(self: DinoTrainer) -> dict:
     "Evaluate the teacher's backbone with `self.evaluate` (on every process) and log the result for the current epoch."
     if self.evaluate is None: return {}
     was_training = self.teacher.training
     self.teacher.eval()
-    try: result = self.evaluate(self.teacher.backbone)
+    at_start = self.step == 0 and not self.cfg.model.pretrained          # the random network: an evaluator may measure more of it
+    measure = getattr(self.evaluate, 'baselines', None) if at_start else None
+    try: result = (measure or self.evaluate)(self.teacher.backbone)
     finally: self.teacher.train(was_training)
     if self.rank == 0: self.history.log_epoch(epoch=self.epoch, step=self.step, **result)
     return result
@@ -324,7 +334,7 @@ def evaluation_due(self: DinoTrainer) -> bool:
     if not (self.epoch % every == 0 or self.epoch == self.cfg.train.epochs): return False
     return not any(r['epoch'] == self.epoch and set(r) - {'epoch', 'step', 'loss'} for r in self.history.epochs)
 
-# %% ../nbs/05_trainer.ipynb #2be1213e
+# %% ../nbs/05_trainer.ipynb #e44a30b4
 @contextlib.contextmanager
 def _stop_on_signals(trainer: DinoTrainer, at_once: bool=False):
     "While active, SIGINT and SIGTERM ask `trainer` to stop after its current step (`at_once`: raise `TrainingInterrupted` now)."
@@ -340,39 +350,89 @@ def _stop_on_signals(trainer: DinoTrainer, at_once: bool=False):
     finally:
         for s, old in installed.items(): signal.signal(s, old)
 
-def _stop(trainer: DinoTrainer, callbacks: list, when: str='') -> None:
-    "Call the callbacks (which save the run), then raise `TrainingInterrupted`."
-    for cb in callbacks: cb(trainer)
-    raise TrainingInterrupted(f'stopped at epoch {trainer.epoch}, step {trainer.step}{when}')
+@patch
+def stop(self: DinoTrainer, when: str='') -> None:
+    "Call the hooks' `on_stop` (which save the run), then raise `TrainingInterrupted`."
+    self.call_hooks('on_stop')
+    raise TrainingInterrupted(f'stopped at epoch {self.epoch}, step {self.step}{when}')
 
-def _evaluate(trainer: DinoTrainer, callbacks: list) -> None:
+@patch
+def evaluate_teacher(self: DinoTrainer) -> None:
     "`run_evaluation`, stopped by a signal: at once in a single process, right after it with several (all of them together)."
-    if trainer.world_size > 1:
-        trainer.run_evaluation()
-        if any_process(trainer.stop_requested): _stop(trainer, callbacks, ', after the evaluation')
+    if self.world_size > 1:
+        self.run_evaluation()
+        if any_process(self.stop_requested): self.stop(', after the evaluation')
         return
     try:
-        with _stop_on_signals(trainer, at_once=True): trainer.run_evaluation()
-    except TrainingInterrupted: _stop(trainer, callbacks, ', during the evaluation')
+        with _stop_on_signals(self, at_once=True): self.run_evaluation()
+    except TrainingInterrupted: self.stop(', during the evaluation')
 
-# %% ../nbs/05_trainer.ipynb #9fb3048c
+# %% ../nbs/05_trainer.ipynb #378f6587
 @patch
-def fit(self: DinoTrainer, callbacks: Iterable[Callable[[DinoTrainer], None]]=()) -> History:
-    "Train until `train.epochs`, evaluating when due; `callbacks(trainer)` after each epoch and on a stop."
-    callbacks, self.stop_requested = list(callbacks), False
+def fit(self: DinoTrainer, hooks: Iterable=()) -> History:
+    "Train until `train.epochs`: epochs of steps, evaluations when due, `hooks` at the loop's named points; a stop saves, then raises."
+    self.hooks, self.stop_requested = list(hooks), False
     try:
         with _stop_on_signals(self):
-            if self.evaluation_due():                            # the random-initialization baseline, or one a stop left undone
-                _evaluate(self, callbacks)
-                if self.epoch >= self.cfg.train.epochs:
-                    for cb in callbacks: cb(self)                # the last evaluation of a finished run: save it
-            for _ in tqdm(range(self.epoch, self.cfg.train.epochs), desc='epochs', disable=not self.progress,
-                          initial=self.epoch, total=self.cfg.train.epochs):
-                stopped = self.train_one_epoch()
+            if self.evaluation_due():                                  # the random network, or an evaluation a stop left undone
+                self.evaluate_teacher()
+                if self.epoch >= self.cfg.train.epochs: self.call_hooks('on_epoch')    # a finished run's last evaluation, kept
+            while self.epoch < self.cfg.train.epochs:
+                for batch in self.epoch_batches():                     # from self.batch on: a resumed epoch continues
+                    self.pending.append(self.train_step(self.batch_views(batch)))
+                    self.batch += 1
+                    if self.time_to_stop(): break
+                self.log_pending()
                 if self.batch == self.iters_per_epoch: self.end_epoch()   # also when the stop came with the epoch's last step
-                if stopped: _stop(self, callbacks)
-                if self.evaluation_due(): _evaluate(self, callbacks)
-                for cb in callbacks: cb(self)
+                if self.stop_requested: self.stop()
+                if self.evaluation_due(): self.evaluate_teacher()
+                self.call_hooks('on_epoch')
     finally:
         if self.tensorboard: self.tensorboard.close()
     return self.history
+
+# %% ../nbs/05_trainer.ipynb #56dc2ee8
+def rng_state() -> dict:
+    "The state of every random number generator, in types that `weights_only` loading accepts."
+    kind, keys, pos, has_gauss, cached = np.random.get_state()
+    state = {'python': random.getstate(), 'numpy': [kind, torch.from_numpy(keys.astype(np.int64)), pos, has_gauss, cached],
+             'torch': torch.get_rng_state()}
+    if torch.cuda.is_available(): state['cuda'] = torch.cuda.get_rng_state_all()
+    return state
+
+def all_rng_states() -> list[dict]:
+    "`rng_state()` of every process, in rank order, on every process (one all-gather under torchrun)."
+    return gather_objects(rng_state())
+
+def set_rng_state(state: dict) -> None:
+    "Restore the generators saved by `rng_state`."
+    random.setstate(state['python'])
+    kind, keys, pos, has_gauss, cached = state['numpy']
+    np.random.set_state((kind, keys.numpy().astype(np.uint32), pos, has_gauss, cached))
+    torch.set_rng_state(state['torch'])
+    if 'cuda' in state and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state['cuda'])
+
+# %% ../nbs/05_trainer.ipynb #b82d294c
+@patch
+def state_dict(self: DinoTrainer) -> dict:
+    "Everything needed to continue this run exactly: networks, optimizer, scaler, center, history, position, config, generators."
+    return {'epoch': self.epoch, 'step': self.step, 'batch': self.batch, 'world_size': self.world_size,
+            'student': self.student_without_ddp.state_dict(), 'teacher': self.teacher.state_dict(),
+            'optimizer': self.optimizer.state_dict(), 'scaler': self.scaler.state_dict(), 'loss': self.loss_fn.state_dict(),
+            'config': config_to_dict(self.cfg), 'history': self.history.state_dict(), 'rng': all_rng_states()}
+
+@patch
+def load_state_dict(self: DinoTrainer, state: dict, source: str='the state') -> DinoTrainer:
+    "Continue from `state` (what `state_dict` gave): weights strictly, optimizer, scaler, history, position, this process's generators."
+    for name, module in (('student', self.student_without_ddp), ('teacher', self.teacher), ('loss', self.loss_fn)):
+        load_strict(module, state[name], f'{source}: its {name}')
+    try:
+        self.optimizer.load_state_dict(state['optimizer'])
+        self.scaler.load_state_dict(state['scaler'])
+    except (RuntimeError, KeyError, ValueError, TypeError) as e:
+        raise CheckpointError(f"{source} does not fit this model: {first_line(e)}") from None
+    self.history.load_state_dict(state['history'])
+    states = state['rng'] if isinstance(state['rng'], list) else [state['rng']]   # format 1 of checkpoints saved one process's
+    set_rng_state(states[self.rank % len(states)])
+    self.epoch, self.step, self.batch = state['epoch'], state['step'], state['batch']
+    return self

@@ -24,7 +24,7 @@ def render(nb_path: Path=ROOT/'nbs'/'index.ipynb') -> str:
         if not src: continue
         if c['cell_type'] == 'markdown':
             out.append(rebase_links(src))
-        elif c['cell_type'] == 'code' and not re.match(r'#\|\s*(hide|export)', src):
+        elif c['cell_type'] == 'code' and not re.match(r'#\|\s*(hide|export|default_exp)', src):
             out.append(f'```python\n{src}\n```')
     return '<!-- generated from nbs/index.ipynb by tools/make_readme.py: edit the notebook -->\n\n' + '\n\n'.join(out) + '\n'
 
