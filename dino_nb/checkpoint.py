@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Callable
 from pathlib import Path
 import torch
 from torch import nn
-from .config import DinoConfig, OutputError, atomic_write, config_to_dict
+from .config import DinoConfig, atomic_write, config_to_dict
 from .backbones import RESNETS, is_vit, resnet_name
 from .weights import (FORMAT_VERSION, CheckpointError, backbone_from_weights, checkpoint_file, open_weights, read_checkpoint,
                              state_checksum)
@@ -24,9 +24,6 @@ __all__ = ['HEAD_KEYS', 'MID_EPOCH_KEYS', 'EXPORT_FILES', 'atomic_save', 'arch_k
 # %% ../nbs/06_checkpoints.ipynb #0dfd601f
 def atomic_save(obj, path: str|Path) -> Path:
     "`torch.save` of `obj` to `path` through `atomic_write`: the earlier file stays intact if anything goes wrong."
-    path = Path(path)
-    try: path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise OutputError(f'cannot write checkpoint {str(path)!r} ({e.strerror or e})') from None
     return atomic_write(path, lambda f: torch.save(obj, f), 'checkpoint')
 
 # %% ../nbs/06_checkpoints.ipynb #6d032ee4

@@ -113,8 +113,9 @@ def _peer_failed(e: Exception) -> bool:
     return isinstance(e, getattr(dist, 'DistError', ())) or any(w in text for w in ('gloo', 'nccl', 'connection closed', 'connection reset', 'broken pipe'))
 
 def _warning_line(message, category, filename, lineno, file=None, line=None) -> None:
-    "A warning as the command prints it: one line, without the source line that Python adds."
-    print(f'warning: {message}', file=file or sys.stderr)
+    "A warning as the command prints it: one line, without the source line that Python adds, above any progress bar."
+    from tqdm.auto import tqdm
+    tqdm.write(f'warning: {message}', file=file or sys.stderr)
 
 def main(argv: list[str]|None=None) -> int:
     "Entry point of `dino-nb`: run a subcommand; an error the user can fix (a `DinoError`) is one line and exit code 2."
@@ -123,6 +124,7 @@ def main(argv: list[str]|None=None) -> int:
     cmd = {'train': _train_cmd, 'eval': _eval_cmd, 'embed': _embed_cmd, 'export': _export_cmd, 'attention': _attention_cmd}[args.command]
     try:
         with warnings.catch_warnings():
+            warnings.simplefilter('default')               # each warning once, whatever filters the caller set
             warnings.showwarning = _warning_line
             return cmd(args)
     except DinoError as e:

@@ -69,11 +69,12 @@ def _storage_reason(e: Exception, where: Path|None=None) -> str:
     return (text.strip().splitlines() or [type(e).__name__])[-1][:200]
 
 def atomic_write(path: str|Path, write: Callable[[BinaryIO], None], what: str) -> Path:
-    "Write `path` with `write(f)` into a temporary file beside it, fsync, rename over it; storage errors are one `OutputError` naming `what`."
+    "Write `path` (its folder made if needed) with `write(f)` into a temporary file beside it, fsync, rename over it; storage errors are one `OutputError` naming `what`."
     path = Path(path)
     tmp = path.with_name(f'.{path.name}.tmp-{os.getpid()}')
     existed = path.is_file()
     try:
+        path.parent.mkdir(parents=True, exist_ok=True)
         if path.is_dir(): raise IsADirectoryError(errno.EISDIR, 'a directory is in the way')
         if path.exists() and not path.is_file(): raise OSError(errno.EEXIST, 'a device or special file is there, which it would replace')
         with open(tmp, 'wb') as f:
@@ -387,9 +388,6 @@ def load_config(path: str|Path) -> DinoConfig:
 
 def save_config(cfg: DinoConfig, path: str|Path) -> Path:
     "Write every value of `cfg` to a YAML file."
-    path = Path(path)
-    try: path.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as e: raise OutputError(f'cannot write config file {str(path)!r} ({_storage_reason(e)})') from None
     text = yaml.safe_dump(config_to_dict(cfg), sort_keys=False).encode()
     return atomic_write(path, lambda f: f.write(text), 'config file')
 

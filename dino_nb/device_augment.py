@@ -13,7 +13,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset, DistributedSampler
 from tqdm.auto import tqdm
 from typing import Callable
-from .config import ConfigError, DataConfig, DinoConfig
+from .config import ArgumentError, ConfigError, DataConfig, DinoConfig
 from .data import (FLIP_P, GRAYSCALE_P, IMAGENET_MEAN, IMAGENET_STD, JITTER, JITTER_P, SOLARIZE_THRESHOLD,
                           VIEW_RECIPES, check_multi_crop, stop_workers_on_error)
 
@@ -28,10 +28,11 @@ __all__ = ['GRAY_WEIGHTS', 'BLUR_KERNEL_SIZE', 'CROP_TRIES', 'RANDOM_PER_VIEW', 
 class DecodeForDevice:
     "A PIL image -> uint8 tensor (3, h, w), shrunk with antialiased bicubic so that its longer side is at most `max_size`."
     def __init__(self, max_size: int):
-        if max_size < 1: raise ValueError(f'max_size must be >= 1, got {max_size}')
+        if not (isinstance(max_size, int) and max_size >= 1): raise ArgumentError(f'DecodeForDevice: max_size must be an integer >= 1, got {max_size!r}')
         self.max_size = max_size
 
     def __call__(self, img: Image.Image) -> torch.Tensor:
+        if not isinstance(img, Image.Image): raise ArgumentError(f'DecodeForDevice: expected a PIL image (load_rgb, chapter 01), got a {type(img).__name__}')
         w, h = img.size
         if max(w, h) > self.max_size:
             s = self.max_size / max(w, h)
@@ -336,12 +337,16 @@ class _Decoded(Dataset):
         return self.decode(image), label
 
 # %% ../nbs/01b_device_augment.ipynb #b59b29f0
+def _size(gigabytes: float) -> str:
+    "A size for a message: in GB with three significant digits, or in MB below a gigabyte."
+    return f'{gigabytes:.3g} GB' if gigabytes >= 1 else f'{gigabytes * 1024:.3g} MB'
+
 def cache_images(dataset: Dataset, decode: Callable, max_side: int, max_gb: float, num_workers: int=0,
                  progress: bool=True) -> ImageCache:
     "Every image of `dataset` (PIL image, label) decoded once by `decode` into uint8 (3, h, w), h and w <= `max_side`."
     need = len(dataset) * 3 * max_side ** 2 / 2**30
     if need > max_gb:
-        raise ConfigError(f'data.cache=memory: the {len(dataset):,} images need up to {need:.1f} GB at {max_side} px, more than '
+        raise ConfigError(f'data.cache=memory: the {len(dataset):,} images need up to {_size(need)} at {max_side} px, more than '
                           f'data.cache_max_gb={max_gb:g}; lower data.decode_size, raise data.cache_max_gb, or use data.cache=none')
     images = torch.zeros(len(dataset), 3, max_side, max_side, dtype=torch.uint8)
     sizes, labels, n = torch.zeros(len(dataset), 2, dtype=torch.int64), torch.zeros(len(dataset), dtype=torch.int64), 0
