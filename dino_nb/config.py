@@ -215,7 +215,7 @@ class TrainConfig:
     out_dir: str = option('runs/dino', non_empty, 'run directory: config, history, plots, checkpoints')
     seed: int = option(0, between(0, 2**32 - 1), 'random seed')
     device: str = option('auto', one_of('auto', 'cpu', 'cuda', 'mps'), 'auto: CUDA, else MPS, else CPU')
-    precision: str = option('auto', one_of('auto', 'fp32', 'bf16', 'fp16'), 'auto: bf16 on CUDA, fp32 elsewhere')
+    precision: str = option('auto', one_of('auto', 'fp32', 'bf16', 'fp16'), 'auto: bf16 on CUDA and on CPUs with native bfloat16 (AMX, AVX512-BF16), else fp32')
     eval_every: int = option(10, between(0, 10_000), 'kNN evaluation every N epochs; 0 disables')
     checkpoint_every: int = option(20, between(0, 10_000), 'keep a numbered checkpoint every N epochs; 0: latest only')
     resume: bool = option(True, help='continue from the checkpoint in out_dir if there is one')

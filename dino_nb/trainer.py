@@ -26,9 +26,9 @@ from .optim import Schedules, build_optimizer, clip_gradients
 from .monitor import History, PhaseWatch, TensorBoardLog
 
 # %% auto #0
-__all__ = ['HOOK_POINTS', 'ema_update', 'resolve_precision', 'NonFiniteLossError', 'TrainingInterrupted', 'resolve_augment_on',
-           'place_cache', 'train_images', 'load_center', 'check_dataset', 'DinoTrainer', 'Hook', 'rng_state',
-           'all_rng_states', 'set_rng_state']
+__all__ = ['HOOK_POINTS', 'ema_update', 'native_bf16_cpu', 'cpu_bf16_safe', 'resolve_precision', 'NonFiniteLossError',
+           'TrainingInterrupted', 'resolve_augment_on', 'place_cache', 'train_images', 'load_center', 'check_dataset',
+           'DinoTrainer', 'Hook', 'rng_state', 'all_rng_states', 'set_rng_state']
 
 # %% ../nbs/05_trainer.ipynb #4c9d6340
 @torch.no_grad()
@@ -39,9 +39,23 @@ def ema_update(teacher: nn.Module, student: nn.Module, momentum: float) -> None:
     torch._foreach_lerp_(t_params, [p.detach() for p in s_params], 1 - momentum)
 
 # %% ../nbs/05_trainer.ipynb #9a79c01d
-def resolve_precision(precision: str, device: torch.device) -> str:
-    "The precision for `train.precision`: 'auto' is bf16 on CUDA and fp32 elsewhere; fp16 needs CUDA, bf16 CUDA or a CPU."
-    if precision == 'auto': return 'bf16' if device.type == 'cuda' else 'fp32'
+def native_bf16_cpu() -> bool:
+    "Whether this CPU multiplies in bfloat16 natively (Intel's AMX, or AVX-512 BF16 on Intel and AMD), where bfloat16 autocast pays."
+    try: flags = next(l for l in Path('/proc/cpuinfo').read_text().splitlines() if l.startswith('flags'))
+    except (OSError, StopIteration): return False      # no /proc (macOS, Windows): float32
+    return bool({'amx_bf16', 'avx512_bf16'} & set(flags.split()))
+
+def cpu_bf16_safe(cfg: DinoConfig) -> bool:
+    "Whether the networks of `cfg` train in bfloat16 on a CPU without NaN: a ViT, or a channels-last ResNet whose maps stay >= 2 px."
+    m, d = cfg.model, cfg.data
+    if m.backbone.startswith('vit'): return True
+    smallest = min(d.global_crop_size, d.local_crop_size if d.num_local_crops else d.global_crop_size)
+    return cfg.train.channels_last and smallest // (32 if m.resnet_stem == 'imagenet' else 16) >= 2
+
+def resolve_precision(precision: str, device: torch.device, cpu_bf16: bool=True) -> str:
+    "The precision for `train.precision`: 'auto' is bf16 on CUDA, and on CPUs with native bfloat16 when `cpu_bf16`; else fp32."
+    if precision == 'auto':
+        return 'bf16' if device.type == 'cuda' or (device.type == 'cpu' and native_bf16_cpu() and cpu_bf16) else 'fp32'
     if precision == 'fp16' and device.type != 'cuda':
         raise ConfigError(f"train.precision=fp16 needs CUDA (its gradient scaler), not {device.type}: use train.precision=auto, fp32 or bf16")
     if precision == 'bf16' and device.type not in ('cuda', 'cpu'):
@@ -132,7 +146,7 @@ class DinoTrainer:
         cfg.validate()                                 # a config edited in Python is a user's input too
         init_distributed(cfg.train.dist_timeout_minutes)
         device = resolve_device(cfg.train.device)
-        precision = resolve_precision(cfg.train.precision, device)
+        precision = resolve_precision(cfg.train.precision, device, cpu_bf16_safe(cfg))
         augment_on = 'device' if isinstance(dataset, ImageCache) else resolve_augment_on(cfg.data.augment_on, device, cfg.data.cache)
         dataset = train_images(cfg, device, augment_on, progress and world()[0] == 0) if dataset is None else check_dataset(dataset, augment_on)
         torch.manual_seed(cfg.train.seed)            # just before the networks: decoding the data (a DataLoader draws a seed) must not change them
