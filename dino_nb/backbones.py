@@ -15,10 +15,10 @@ if TYPE_CHECKING: from transformers import ViTConfig, ViTModel
 
 # %% auto #0
 __all__ = ['RESNETS', 'RESNET_STEMS', 'VIT_SIZES', 'BACKBONES', 'RESNET_LAYOUTS', 'POS_EMBED_INTERPOLATIONS', 'BackboneError',
-           'check_backbone_name', 'ResNet', 'resnet', 'resnet_name', 'vit_config', 'dino_init_module_', 'dino_init_',
-           'DropPath', 'add_drop_path', 'ViTBackbone', 'dino_interpolate_pos_encoding', 'set_pos_embed_interpolation',
+           'check_backbone_name', 'ResNet', 'resnet', 'vit_config', 'dino_init_module_', 'dino_init_', 'DropPath',
+           'add_drop_path', 'ViTBackbone', 'dino_interpolate_pos_encoding', 'set_pos_embed_interpolation',
            'pos_embed_interpolation', 'backbone_of', 'is_vit', 'set_attn_implementation', 'get_backbone',
-           'backbone_from_config', 'set_grad_checkpointing', 'multiply_adds']
+           'backbone_from_config', 'multiply_adds', 'resnet_name', 'set_grad_checkpointing']
 
 # %% ../nbs/02_backbones.ipynb #7f4563be
 RESNETS = ('resnet18', 'resnet34', 'resnet50')
@@ -71,13 +71,6 @@ def resnet(name: str, width: int=64, stem: str='imagenet') -> nn.Module:
     model.embed_dim = model.fc.in_features
     model.fc = nn.Identity()
     return model
-
-# %% ../nbs/02_backbones.ipynb #3eaf6bd0
-def resnet_name(net: nn.Module) -> str:
-    "The torchvision name of a ResNet ('resnet18', 'resnet50', ...), counted from its layers."
-    blocks = sum(len(getattr(net, f'layer{i}')) for i in range(1, 5))
-    convs_per_block = 3 if isinstance(net.layer1[0], torchvision.models.resnet.Bottleneck) else 2
-    return f'resnet{1 + blocks * convs_per_block + 1}'  # stem convolution, the blocks, the classifier
 
 # %% ../nbs/02_backbones.ipynb #2b66cd15
 def vit_config(name: str, patch_size: int=16, attn_implementation: str='sdpa', image_size: int=224) -> ViTConfig:
@@ -212,16 +205,6 @@ def backbone_from_config(cfg: DinoConfig, drop_path_rate: float|None=None, image
     return get_backbone(m.backbone, m.patch_size, rate, pos_embed_interpolation=m.pos_embed_interpolation, resnet_width=m.resnet_width,
                         resnet_stem=m.resnet_stem, image_size=image_size)
 
-# %% ../nbs/02_backbones.ipynb #afc2ac78
-def set_grad_checkpointing(backbone: nn.Module, on: bool=True) -> nn.Module:
-    "Recompute the ViT's layer activations in the backward pass instead of keeping them (PyTorch's non-reentrant checkpointing)."
-    vit = backbone_of(backbone)
-    if not is_vit(vit): raise BackboneError(f'activation checkpointing is implemented for ViTs, not for a {type(vit).__name__}')
-    vit = vit.vit if isinstance(vit, ViTBackbone) else vit
-    if on: vit.gradient_checkpointing_enable(gradient_checkpointing_kwargs={'use_reentrant': False})
-    else: vit.gradient_checkpointing_disable()
-    return backbone
-
 # %% ../nbs/02_backbones.ipynb #f8195401
 def multiply_adds(net: nn.Module, size: int) -> int:
     "Multiply-adds of one forward pass of `net` on one `size` px image (convolutions, matrix products, attention)."
@@ -236,3 +219,20 @@ def multiply_adds(net: nn.Module, size: int) -> int:
         net.train(was_training)
         if vit: set_attn_implementation(net, attention)
     return counter.get_total_flops() // 2
+
+# %% ../nbs/02_backbones.ipynb #3eaf6bd0
+def resnet_name(net: nn.Module) -> str:
+    "The torchvision name of a ResNet ('resnet18', 'resnet50', ...), counted from its layers."
+    blocks = sum(len(getattr(net, f'layer{i}')) for i in range(1, 5))
+    convs_per_block = 3 if isinstance(net.layer1[0], torchvision.models.resnet.Bottleneck) else 2
+    return f'resnet{1 + blocks * convs_per_block + 1}'  # stem convolution, the blocks, the classifier
+
+# %% ../nbs/02_backbones.ipynb #afc2ac78
+def set_grad_checkpointing(backbone: nn.Module, on: bool=True) -> nn.Module:
+    "Recompute the ViT's layer activations in the backward pass instead of keeping them (PyTorch's non-reentrant checkpointing)."
+    vit = backbone_of(backbone)
+    if not is_vit(vit): raise BackboneError(f'activation checkpointing is implemented for ViTs, not for a {type(vit).__name__}')
+    vit = vit.vit if isinstance(vit, ViTBackbone) else vit
+    if on: vit.gradient_checkpointing_enable(gradient_checkpointing_kwargs={'use_reentrant': False})
+    else: vit.gradient_checkpointing_disable()
+    return backbone

@@ -23,8 +23,8 @@ from .weights import backbone_from_weights, open_weights
 
 # %% auto #0
 __all__ = ['image_batches', 'extract_features', 'knn_classify', 'knn_accuracy', 'linear_probe', 'KNNEvaluator', 'eval_images',
-           'with_batchnorm_statistics', 'has_batchnorm', 'embed_folder', 'save_embeddings', 'load_embeddings',
-           'evaluate_weights', 'embed', 'nearest_neighbours', 'show_neighbours', 'pca_2d', 'plot_pca']
+           'with_batchnorm_statistics', 'has_batchnorm', 'nearest_neighbours', 'show_neighbours', 'pca_2d', 'plot_pca',
+           'embed_folder', 'save_embeddings', 'load_embeddings', 'evaluate_weights', 'embed']
 
 # %% ../nbs/08_evaluation.ipynb #cc80cbe4
 def image_batches(dataset: Dataset|ImageCache, batch_size: int, device: torch.device, rows: range, num_workers: int=0,
@@ -180,6 +180,41 @@ def baselines(self: KNNEvaluator, backbone: nn.Module) -> dict:
     if has_batchnorm(backbone): result['knn_top1_bn_estimated'] = self.with_estimated_batchnorm(backbone)['knn_top1']
     return result
 
+# %% ../nbs/08_evaluation.ipynb #b05577fb
+def nearest_neighbours(train_feats: torch.Tensor, query_feats: torch.Tensor, n: int=5) -> torch.Tensor:
+    "Indices (queries, n) of the `n` most similar training features of each query (cosine similarity of unit vectors)."
+    return (query_feats @ train_feats.T).topk(n, dim=1).indices
+
+def show_neighbours(train_set: Dataset, val_set: Dataset, neighbours: torch.Tensor, queries: list[int], title: str=''):
+    "Each query image of `val_set` followed by its neighbours in `train_set`, framed green when of the query's class."
+    fig, axes = plt.subplots(len(queries), neighbours.shape[1] + 1, figsize=(1.1 * (neighbours.shape[1] + 1), 1.15 * len(queries)))
+    for row, q in zip(axes, queries):
+        image, label = val_set[q]
+        row[0].imshow(image); row[0].set_ylabel(val_set.classes[label][:12], fontsize=7)
+        for ax, i in zip(row[1:], neighbours[q].tolist()):
+            ax.imshow(train_set[i][0])
+            for side in ax.spines.values(): side.set(color='tab:green' if train_set[i][1] == label else 'tab:red', linewidth=2.5)
+        for ax in row: ax.set(xticks=[], yticks=[])
+    axes[0, 0].set_title('query', fontsize=8); axes[0, 1].set_title('nearest training images', fontsize=8, loc='left')
+    if title: fig.suptitle(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+# %% ../nbs/08_evaluation.ipynb #740ec63d
+def pca_2d(feats: torch.Tensor) -> torch.Tensor:
+    "The rows of `feats` projected on their two principal directions: (n, 2)."
+    centered = feats - feats.mean(0, keepdim=True)
+    return centered @ torch.linalg.svd(centered, full_matrices=False).Vh[:2].T
+
+def plot_pca(feats: torch.Tensor, labels: torch.Tensor, classes: list[str], ax=None, title: str=''):
+    "A scatter plot of `pca_2d(feats)`, one colour per class."
+    ax = ax or plt.subplots(figsize=(4, 3.5))[1]
+    xy = pca_2d(feats.float().cpu())
+    for c, name in enumerate(classes):
+        ax.scatter(*xy[labels.cpu() == c].T, s=5, label=name, color=plt.get_cmap('tab10')(c % 10))
+    ax.set(xticks=[], yticks=[], title=title); ax.legend(fontsize=5, markerscale=2, loc='best')
+    return ax
+
 # %% ../nbs/08_evaluation.ipynb #68e36406
 class _ImageFiles(Dataset):
     "Images of a list of files through `transform`; an unreadable one becomes None."
@@ -268,38 +303,3 @@ def embed(source: str|Path, images: str|Path, out: str|Path, size: int|None=None
     crop, resize = (size, round(size * e.resize_size / e.crop_size)) if size else (e.crop_size, e.resize_size)
     embeddings = embed_folder(backbone_from_weights(weights), images, resize, crop, batch_size, resolve_device(device), patch_tokens, num_workers, progress)
     return save_embeddings(embeddings, out, str(source), force)
-
-# %% ../nbs/08_evaluation.ipynb #b05577fb
-def nearest_neighbours(train_feats: torch.Tensor, query_feats: torch.Tensor, n: int=5) -> torch.Tensor:
-    "Indices (queries, n) of the `n` most similar training features of each query (cosine similarity of unit vectors)."
-    return (query_feats @ train_feats.T).topk(n, dim=1).indices
-
-def show_neighbours(train_set: Dataset, val_set: Dataset, neighbours: torch.Tensor, queries: list[int], title: str=''):
-    "Each query image of `val_set` followed by its neighbours in `train_set`, framed green when of the query's class."
-    fig, axes = plt.subplots(len(queries), neighbours.shape[1] + 1, figsize=(1.1 * (neighbours.shape[1] + 1), 1.15 * len(queries)))
-    for row, q in zip(axes, queries):
-        image, label = val_set[q]
-        row[0].imshow(image); row[0].set_ylabel(val_set.classes[label][:12], fontsize=7)
-        for ax, i in zip(row[1:], neighbours[q].tolist()):
-            ax.imshow(train_set[i][0])
-            for side in ax.spines.values(): side.set(color='tab:green' if train_set[i][1] == label else 'tab:red', linewidth=2.5)
-        for ax in row: ax.set(xticks=[], yticks=[])
-    axes[0, 0].set_title('query', fontsize=8); axes[0, 1].set_title('nearest training images', fontsize=8, loc='left')
-    if title: fig.suptitle(title, fontsize=9)
-    fig.tight_layout()
-    return fig
-
-# %% ../nbs/08_evaluation.ipynb #740ec63d
-def pca_2d(feats: torch.Tensor) -> torch.Tensor:
-    "The rows of `feats` projected on their two principal directions: (n, 2)."
-    centered = feats - feats.mean(0, keepdim=True)
-    return centered @ torch.linalg.svd(centered, full_matrices=False).Vh[:2].T
-
-def plot_pca(feats: torch.Tensor, labels: torch.Tensor, classes: list[str], ax=None, title: str=''):
-    "A scatter plot of `pca_2d(feats)`, one colour per class."
-    ax = ax or plt.subplots(figsize=(4, 3.5))[1]
-    xy = pca_2d(feats.float().cpu())
-    for c, name in enumerate(classes):
-        ax.scatter(*xy[labels.cpu() == c].T, s=5, label=name, color=plt.get_cmap('tab10')(c % 10))
-    ax.set(xticks=[], yticks=[], title=title); ax.legend(fontsize=5, markerscale=2, loc='best')
-    return ax
