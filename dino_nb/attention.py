@@ -18,7 +18,7 @@ from torchvision.transforms import v2
 from matplotlib.backend_bases import FigureCanvasBase
 from .config import DinoError, atomic_write, output_file
 from .data import ToNormalizedTensor, denormalize, load_rgb
-from .backbones import ViTBackbone, backbone_of, is_vit, resnet_name
+from .backbones import ViTBackbone, backbone_of, is_vit, patch_offset, resnet_name
 from .weights import backbone_from_weights, describe_backbone, open_weights
 if TYPE_CHECKING: from transformers import ViTModel
 
@@ -108,7 +108,7 @@ def _run_vit(model: nn.Module, image, patch_size: int|None, **kwargs) -> tuple:
 def attention_maps(model: nn.Module, image: Image.Image|str|Path|torch.Tensor, patch_size: int|None=None) -> torch.Tensor:
     "The last layer's attention from [CLS] to every patch, per head: a (heads, H/p, W/p) tensor."
     out, grid = _run_vit(model, image, patch_size, output_attentions=True)
-    cls_to_patches = out.attentions[-1][0, :, 0, 1:]
+    cls_to_patches = out.attentions[-1][0, :, 0, patch_offset(_vit_of(model)):]         # registers (chapter 02b) left out
     return cls_to_patches.reshape(-1, *grid).float().cpu()
 
 # %% ../nbs/07_attention.ipynb #e8867bb3
@@ -160,7 +160,7 @@ def plot_attention(image: Image.Image|torch.Tensor, maps: torch.Tensor, masks: t
 def patch_tokens(model: nn.Module, image: Image.Image|str|Path|torch.Tensor, patch_size: int|None=None) -> torch.Tensor:
     "The last layer's patch tokens of one image, (h, w, D) on its patch grid ([CLS] left out), the ViT in eval mode."
     out, grid = _run_vit(model, image, patch_size)
-    return out.last_hidden_state[0, 1:].float().cpu().reshape(*grid, -1)
+    return out.last_hidden_state[0, patch_offset(_vit_of(model)):].float().cpu().reshape(*grid, -1)
 
 def _border(grid: tuple[int, int]) -> torch.Tensor:
     "An (h, w) mask of the patches on the edge of a grid."

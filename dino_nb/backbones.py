@@ -16,9 +16,9 @@ if TYPE_CHECKING: from transformers import ViTConfig, ViTModel
 # %% auto #0
 __all__ = ['RESNETS', 'RESNET_STEMS', 'VIT_SIZES', 'BACKBONES', 'RESNET_LAYOUTS', 'POS_EMBED_INTERPOLATIONS', 'BackboneError',
            'check_backbone_name', 'ResNet', 'resnet', 'vit_config', 'dino_init_module_', 'dino_init_', 'DropPath',
-           'add_drop_path', 'ViTBackbone', 'dino_interpolate_pos_encoding', 'set_pos_embed_interpolation',
-           'pos_embed_interpolation', 'backbone_of', 'is_vit', 'set_attn_implementation', 'get_backbone',
-           'backbone_from_config', 'multiply_adds', 'resnet_name', 'set_grad_checkpointing']
+           'add_drop_path', 'patch_offset', 'ViTBackbone', 'dino_interpolate_pos_encoding',
+           'set_pos_embed_interpolation', 'pos_embed_interpolation', 'backbone_of', 'is_vit', 'set_attn_implementation',
+           'get_backbone', 'backbone_from_config', 'multiply_adds', 'resnet_name', 'set_grad_checkpointing']
 
 # %% ../nbs/02_backbones.ipynb #7f4563be
 RESNETS = ('resnet18', 'resnet34', 'resnet50')
@@ -121,18 +121,28 @@ def add_drop_path(vit: ViTModel, drop_path_rate: float=0.) -> ViTModel:
     return vit
 
 # %% ../nbs/02_backbones.ipynb #85275541
+def patch_offset(vit: ViTModel) -> int:
+    "Where the patch tokens start in a ViT's output: after [CLS], and after the register tokens a ViT may have (chapter 02b)."
+    registers = getattr(vit.embeddings, 'register_tokens', None)
+    return 1 + (0 if registers is None else registers.shape[1])
+
 class ViTBackbone(nn.Module):
     "A Hugging Face `ViTModel` (as `.vit`) mapping images of any size to their [CLS] feature."
     def __init__(self, vit: ViTModel):
         super().__init__()
         self.vit, self.embed_dim, self.patch_size = vit, vit.config.hidden_size, vit.config.patch_size
 
-    def tokens(self, x: torch.Tensor) -> torch.Tensor:
-        "Every output token (B, 1 + patches, D): the [CLS] token first, then the patches row by row."
+    def tokens(self, x: torch.Tensor, masks: torch.Tensor|None=None) -> torch.Tensor:
+        "Every output token (B, 1 + patches, D): [CLS] first, then the patches row by row; `masks` (B, patches): patches replaced by the mask token."
         h, w = x.shape[-2:]
         if h % self.patch_size or w % self.patch_size:
             raise BackboneError(f"image size {h}x{w} is not a multiple of the ViT patch size {self.patch_size}")
-        return self.vit(pixel_values=x, interpolate_pos_encoding=True).last_hidden_state
+        return self.vit(pixel_values=x, bool_masked_pos=masks, interpolate_pos_encoding=True).last_hidden_state
+
+    def patches(self, x: torch.Tensor, masks: torch.Tensor|None=None) -> tuple[torch.Tensor, torch.Tensor]:
+        "The [CLS] token (B, D) and the patch tokens (B, patches, D) of images `x`, registers left out."
+        out = self.tokens(x, masks)
+        return out[:, 0], out[:, patch_offset(self.vit):]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor: return self.tokens(x)[:, 0]
 
@@ -189,12 +199,13 @@ def set_attn_implementation(module: nn.Module, attn_implementation: str) -> nn.M
 
 # %% ../nbs/02_backbones.ipynb #dbb34489
 def get_backbone(name: str, patch_size: int=16, drop_path_rate: float=0., attn_implementation: str='sdpa',
-                 pos_embed_interpolation: str='dino', resnet_width: int=64, resnet_stem: str='imagenet', image_size: int=224) -> nn.Module:
-    "A backbone without weights, mapping images (B, 3, H, W) to features (B, `embed_dim`)."
+                 pos_embed_interpolation: str='dino', resnet_width: int=64, resnet_stem: str='imagenet', image_size: int=224,
+                 mask_token: bool=False) -> nn.Module:
+    "A backbone without weights, mapping images (B, 3, H, W) to features (B, `embed_dim`); `mask_token`: a ViT's, for iBOT (chapter 04e)."
     check_backbone_name(name)
     if name in RESNETS: return resnet(name, resnet_width, resnet_stem)
     from transformers import ViTModel
-    vit = dino_init_(ViTModel(vit_config(name, patch_size, attn_implementation, image_size), add_pooling_layer=False))
+    vit = dino_init_(ViTModel(vit_config(name, patch_size, attn_implementation, image_size), add_pooling_layer=False, use_mask_token=mask_token))
     return ViTBackbone(add_drop_path(set_pos_embed_interpolation(vit, pos_embed_interpolation), drop_path_rate))
 
 # %% ../nbs/02_backbones.ipynb #9a020ae7
@@ -203,7 +214,7 @@ def backbone_from_config(cfg: DinoConfig, drop_path_rate: float|None=None, image
     m = cfg.model
     rate = m.drop_path_rate if drop_path_rate is None else drop_path_rate
     return get_backbone(m.backbone, m.patch_size, rate, pos_embed_interpolation=m.pos_embed_interpolation, resnet_width=m.resnet_width,
-                        resnet_stem=m.resnet_stem, image_size=image_size)
+                        resnet_stem=m.resnet_stem, image_size=image_size, mask_token=m.backbone in VIT_SIZES and cfg.loss.ibot_weight > 0)
 
 # %% ../nbs/02_backbones.ipynb #f8195401
 def multiply_adds(net: nn.Module, size: int) -> int:

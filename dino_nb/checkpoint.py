@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from .config import DinoConfig, atomic_write, config_to_dict
 from .backbones import RESNETS, is_vit, resnet_name
+from .registers import add_register_tokens, num_register_tokens
 from .weights import (FORMAT_VERSION, CheckpointError, backbone_from_weights, checkpoint_file, open_weights, read_checkpoint,
                              state_checksum)
 if TYPE_CHECKING:
@@ -18,8 +19,8 @@ if TYPE_CHECKING:
     from dino_nb.trainer import DinoTrainer
 
 # %% auto #0
-__all__ = ['HEAD_KEYS', 'MID_EPOCH_KEYS', 'EXPORT_FILES', 'atomic_save', 'arch_keys', 'checkpoint_state', 'save_checkpoint',
-           'check_structure', 'config_changes', 'load_checkpoint', 'export_backbone']
+__all__ = ['HEAD_KEYS', 'MID_EPOCH_KEYS', 'STRUCTURE_KEYS', 'EXPORT_FILES', 'atomic_save', 'arch_keys', 'checkpoint_state',
+           'save_checkpoint', 'check_structure', 'config_changes', 'load_checkpoint', 'export_backbone']
 
 # %% ../nbs/06_checkpoints.ipynb #0dfd601f
 def atomic_save(obj, path: str|Path) -> Path:
@@ -31,7 +32,7 @@ HEAD_KEYS = ('out_dim', 'hidden_dim', 'bottleneck_dim', 'use_bn_in_head', 'norm_
 
 def arch_keys(backbone: str) -> tuple[str, ...]:
     "The `model.*` keys that fix the shapes of the weights, for `backbone`."
-    return ('backbone', *(('resnet_width', 'resnet_stem') if backbone in RESNETS else ('patch_size',)), *HEAD_KEYS)
+    return ('backbone', *(('resnet_width', 'resnet_stem') if backbone in RESNETS else ('patch_size', 'num_register_tokens')), *HEAD_KEYS)
 
 def _absolute_roots(config: dict) -> dict:
     "A config dict whose image folders are absolute paths: the run means the same images from any working directory."
@@ -92,11 +93,13 @@ def check_structure(state: dict, path) -> dict:
 # %% ../nbs/06_checkpoints.ipynb #c9e845d7
 def config_changes(saved: dict, cfg: DinoConfig) -> dict[str, tuple]:
     "{'section.key': (value in the checkpoint's config `saved`, value in `cfg`)} for every key where they differ."
-    now, saved = _absolute_roots(config_to_dict(cfg)), _absolute_roots({**saved, 'data': saved.get('data') or {}})
-    return {f'{s}.{k}': ((saved.get(s) or {}).get(k), v) for s in now for k, v in now[s].items() if (saved.get(s) or {}).get(k) != v}
+    now, saved, default = _absolute_roots(config_to_dict(cfg)), _absolute_roots({**saved, 'data': saved.get('data') or {}}), config_to_dict(DinoConfig())
+    old = lambda s, k: (saved.get(s) or {}).get(k, default[s][k])     # a key newer than the checkpoint: its default, what the run did
+    return {f'{s}.{k}': (old(s, k), v) for s in now for k, v in now[s].items() if old(s, k) != v}
 
 _NEW_RUN = 'start a new run instead (--fresh, or another train.out_dir)'
 MID_EPOCH_KEYS = ('data.batch_size', 'train.seed', 'data.dataset', 'data.root')   # what decides the order and the split of an epoch
+STRUCTURE_KEYS = ('optim.layer_decay', 'optim.patch_embed_lr_mult', 'loss.ibot_separate_head')   # what decides the optimizer's groups
 
 def _describe(key: str, old, new, done: int) -> str:
     "One line on a setting that a resumed run changes, and what the change does."
@@ -117,6 +120,9 @@ def _check_resume(state: dict, trainer: DinoTrainer, path) -> list[str]:
         old, new = changes['optim.optimizer']
         raise CheckpointError(f"checkpoint {str(path)!r} was trained with optim.optimizer={old}, whose saved state {new} cannot continue from; "
                               f"keep optim.optimizer={old}, or {_NEW_RUN}")
+    held = [f'{k}={a!r} (now {b!r})' for k, (a, b) in changes.items() if k in STRUCTURE_KEYS or (k == 'loss.ibot_weight' and (a > 0) != (b > 0))]
+    if held: raise CheckpointError(f"checkpoint {str(path)!r} was trained with {', '.join(held)}: that decides the parameters the model and "
+                                   f"its optimizer hold (learning-rate groups, iBOT's mask token and head); keep the checkpoint's, or {_NEW_RUN}")
     if batch:
         saved = state.get('world_size', len(state['rng']) if isinstance(state['rng'], list) else 1)
         moved = [f'{k}={a!r} (now {b!r})' for k, (a, b) in changes.items() if k in MID_EPOCH_KEYS]
@@ -162,15 +168,16 @@ def _export_dir(out: Path, force: bool, source=None) -> None:
                               "choose another directory, or force the export (--force) to overwrite")
 
 def _vit_for_size(vit: ViTModel, image_size: int) -> ViTModel:
-    "A plain Hugging Face copy of `vit` whose position table is the one `vit` uses for `image_size` px images."
+    "A plain Hugging Face copy of `vit` (its registers kept, iBOT's mask token left out) whose position table is the one `vit` uses for `image_size` px images."
     from transformers import ViTModel
     side, dim = image_size // vit.config.patch_size, vit.config.hidden_size
     with torch.no_grad():
         table = vit.embeddings.interpolate_pos_encoding(torch.empty(1, side * side + 1, dim), image_size, image_size)
     config = copy.deepcopy(vit.config)
     config.image_size = image_size
-    out = ViTModel(config, add_pooling_layer=False)
-    out.load_state_dict({**vit.state_dict(), 'embeddings.position_embeddings': table.detach().clone()})
+    out = add_register_tokens(ViTModel(config, add_pooling_layer=False), num_register_tokens(vit))
+    state = {k: v for k, v in vit.state_dict().items() if k != 'embeddings.mask_token'}
+    out.load_state_dict(state | {'embeddings.position_embeddings': table.detach().clone()})
     return out
 
 # %% ../nbs/06_checkpoints.ipynb #e5a1c0d2
@@ -192,8 +199,7 @@ def export_backbone(source: str|Path|nn.Module, out_dir: str|Path, image_size: i
     try: out.mkdir(parents=True, exist_ok=True)
     except OSError as e: raise CheckpointError(f"cannot create export directory {str(out)!r}: {e.strerror}") from None
     if is_vit(backbone):
-        vit = backbone.vit
-        if image_size and image_size != vit.config.image_size: vit = _vit_for_size(vit, image_size)
+        vit = _vit_for_size(backbone.vit, image_size or backbone.vit.config.image_size)
         with tempfile.TemporaryDirectory(dir=out) as staging:                     # written aside, then moved in file by file
             vit.save_pretrained(staging)
             for name in EXPORT_FILES: atomic_write(out/name, lambda f: f.write((Path(staging)/name).read_bytes()), 'exported backbone')

@@ -179,6 +179,7 @@ class ModelConfig:
     resnet_stem: str = option('imagenet', one_of('imagenet', 'small'),
                               "ResNets: torchvision's 7x7 stride-2 stem, or a 3x3 stride-1 one for small images")
     pretrained: str = option('', help='weights to start from: a Hugging Face name or directory, a DINO or dino_nb checkpoint, a run directory')
+    num_register_tokens: int = option(0, between(0, 64), 'ViTs: register tokens after [CLS] (DINOv2 with registers: 4)')
     pos_embed_interpolation: str = option('dino', one_of('dino', 'hf'),
                                           "ViT position table resized as the original DINO code ('dino') or Hugging Face ('hf') does")
 
@@ -191,6 +192,13 @@ class LossConfig:
     warmup_teacher_temp: float = option(0.04, positive, 'teacher temperature at epoch 0')
     warmup_teacher_temp_epochs: int = option(0, between(0, 10_000), 'epochs of linear teacher temperature warm-up')
     center_momentum: float = option(0.9, unit_interval, 'EMA momentum of the center')
+    centering: str = option('ema', one_of('ema', 'sinkhorn_knopp'),
+                            "teacher outputs centered by an EMA of their mean (DINO) or balanced by Sinkhorn-Knopp (DINOv2, DINOv3)")
+    koleo_weight: float = option(0., non_negative, 'weight of the KoLeo spreading term on the global views\' backbone features (DINOv2: 0.1)')
+    ibot_weight: float = option(0., non_negative, "ViTs: weight of iBOT's masked patch loss (DINOv2: 1.0); 0 disables it")
+    mask_ratio: tuple[float, float] = option((0.1, 0.5), scale_range, 'iBOT: range of the share of patches masked in a masked image')
+    mask_probability: float = option(0.5, unit_interval, 'iBOT: share of the global views that are masked')
+    ibot_separate_head: bool = option(False, help='iBOT: a projection head of its own for the patch tokens (DINOv2: shared with [CLS])')
 
 # %% ../nbs/00_config.ipynb #e3b67c11
 @dataclass
@@ -206,6 +214,9 @@ class OptimConfig:
     clip_grad: float = option(3.0, non_negative, 'max gradient norm per parameter; 0 disables')
     freeze_last_layer: int = option(1, between(0, 10_000), 'epochs during which the last head layer is frozen')
     freeze_backbone_epochs: int = option(0, between(0, 10_000), 'epochs during which the backbone is frozen (the head learns alone)')
+    layer_decay: float = option(1., lambda v: None if 0 < v <= 1 else 'must be in (0, 1]',
+                                'ViTs: learning rate times this once per block between a parameter and the head (DINOv2: 0.9); 1 disables')
+    patch_embed_lr_mult: float = option(1., positive, "ViTs: the patch projection's learning rate times this (DINOv2: 0.2)")
 
 # %% ../nbs/00_config.ipynb #1e97f553
 @dataclass
@@ -349,6 +360,10 @@ def _cross_problems(cfg: DinoConfig) -> list[str]:
                         'the image it is cropped from')
     if d.dataset == 'imagefolder' and not d.root: problems.append("data.root: required when data.dataset='imagefolder'")
     if cfg.optim.min_lr > cfg.optim.lr: problems.append('optim.min_lr: must be <= optim.lr')
+    for key, on in (('loss.ibot_weight', cfg.loss.ibot_weight > 0), ('model.num_register_tokens', m.num_register_tokens > 0),
+                    ('optim.layer_decay', cfg.optim.layer_decay != 1), ('optim.patch_embed_lr_mult', cfg.optim.patch_embed_lr_mult != 1)):
+        if on and not m.backbone.startswith('vit'): problems.append(f'{key}: a ViT option (patch tokens, blocks), not for model.backbone={m.backbone}')
+    if cfg.loss.ibot_separate_head and not cfg.loss.ibot_weight: problems.append('loss.ibot_separate_head: needs loss.ibot_weight > 0 (iBOT)')
     if cfg.train.grad_checkpointing and not m.backbone.startswith('vit'):
         problems.append(f'train.grad_checkpointing: implemented for ViTs, not for model.backbone={m.backbone}')
     if m.use_bn_in_head and cfg.data.batch_size < 2: problems.append('data.batch_size: BatchNorm in the head needs >= 2')

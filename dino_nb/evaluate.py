@@ -233,7 +233,7 @@ def _readable(batch: list) -> tuple:
 def embed_folder(backbone: nn.Module, folder: str|Path, resize_size: int, crop_size: int, batch_size: int,
                  device: torch.device|str='cpu', patch_tokens: bool=False, num_workers: int=0, progress: bool=True) -> dict:
     "L2-normalized features (and ViT patch tokens) of every image under `folder`, with their paths relative to it and the skipped ones."
-    if patch_tokens and not hasattr(backbone, 'tokens'): raise ConfigError(f'--patch-tokens: a {type(backbone).__name__} has no patch tokens, only ViTs do')
+    if patch_tokens and not hasattr(backbone, 'patches'): raise ConfigError(f'--patch-tokens: a {type(backbone).__name__} has no patch tokens, only ViTs do')
     folder, device = Path(folder).expanduser(), torch.device(device)
     paths = image_files(folder)
     loader = DataLoader(_ImageFiles(paths, eval_transform(resize_size, crop_size)), batch_size=batch_size, num_workers=num_workers, collate_fn=_readable)
@@ -247,10 +247,9 @@ def embed_folder(backbone: nn.Module, folder: str|Path, resize_size: int, crop_s
         if images is None: continue
         with autocast:
             images = images.to(device).contiguous(memory_format=layout)
-            out = backbone.tokens(images) if patch_tokens else backbone(images)
-        out = F.normalize(out.float(), dim=-1)
-        feats.append(out[:, 0] if patch_tokens else out)
-        if patch_tokens: tokens.append(out[:, 1:])
+            out = backbone.patches(images) if patch_tokens else backbone(images)
+        if patch_tokens: feats.append(F.normalize(out[0].float(), dim=-1)); tokens.append(F.normalize(out[1].float(), dim=-1))
+        else: feats.append(F.normalize(out.float(), dim=-1))
         rows += index
     if not rows: raise ConfigError(f'none of the {len(paths)} images under {str(folder)!r} could be read')
     return dict(features=torch.cat(feats).cpu(), patch_tokens=torch.cat(tokens).cpu() if patch_tokens else None,

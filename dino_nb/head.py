@@ -5,12 +5,15 @@
 # %% ../nbs/03_head.ipynb #220f4fbd
 from __future__ import annotations
 import itertools
+from typing import TYPE_CHECKING
 import torch
 import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.parametrizations import weight_norm
 from .config import DinoConfig, ModelConfig
 from .backbones import backbone_from_config, dino_init_module_
+from .registers import add_register_tokens
+if TYPE_CHECKING: from dino_nb.ibot import PatchMasks
 
 # %% auto #0
 __all__ = ['projection_mlp', 'DinoProjectionHead', 'group_by_resolution', 'DinoModel', 'cancel_last_layer_gradients',
@@ -64,23 +67,32 @@ def _check_model_views(views: list) -> None:
 
 class DinoModel(nn.Module):
     "A backbone and a projection head; the backbone runs once per resolution on a list of views."
-    def __init__(self, backbone: nn.Module, projection_head: nn.Module):
+    def __init__(self, backbone: nn.Module, projection_head: nn.Module, patch_head: nn.Module|None=None):
         super().__init__()
-        self.backbone, self.head = backbone, projection_head
+        self.backbone, self.head, self.patch_head = backbone, projection_head, patch_head     # patch_head: iBOT's own, if not shared (04e)
 
-    def forward(self, views: list[torch.Tensor]|torch.Tensor, return_backbone_features: bool=False):
-        "Projections (n_views*B, out_dim), view-major; with `return_backbone_features`, (features, projections)."
+    def forward(self, views: list[torch.Tensor]|torch.Tensor, return_backbone_features: bool=False, masks: PatchMasks|None=None,
+                mask_input: bool=False):
+        "Projections (n_views*B, out_dim), view-major; with `return_backbone_features`, (features, projections); with `masks`, a dict (chapter 04e)."
         views = [views] if isinstance(views, torch.Tensor) else list(views)
         _check_model_views(views)
+        if masks is not None: return self.with_patches(views, masks, mask_input)
         features = torch.cat([self.backbone(torch.cat(run)) for run in group_by_resolution(list(views))])
         projections = self.head(features)
         return (features, projections) if return_backbone_features else projections
 
+    def with_patches(self, views: list[torch.Tensor], masks: PatchMasks, mask_input: bool) -> dict:
+        "A ViT's [CLS] features and projections of every view, and the projections of the global views' patches hidden by iBOT's `masks` (chapter 04e)."
+        cls, patches = self.backbone.patches(torch.cat(views[:2]), masks.masks if mask_input else None)   # the student sees the masked views
+        features = torch.cat([cls, *[self.backbone(torch.cat(run)) for run in group_by_resolution(views[2:])]])
+        return dict(features=features, cls=self.head(features), patches=(self.patch_head or self.head)(patches.flatten(0, 1)[masks.index]), masks=masks)
+
     @classmethod
     def from_config(cls, cfg: DinoConfig, drop_path_rate: float|None=None, image_size: int=224) -> DinoModel:
         "Student (`drop_path_rate=None`: the config's) or teacher (0) of `cfg.model`, at random (`image_size`: a ViT's position table)."
-        backbone = backbone_from_config(cfg, drop_path_rate, image_size)
-        return cls(backbone, DinoProjectionHead.from_config(cfg, backbone.embed_dim))
+        backbone = add_register_tokens(backbone_from_config(cfg, drop_path_rate, image_size), cfg.model.num_register_tokens)
+        patch_head = DinoProjectionHead.from_config(cfg, backbone.embed_dim) if cfg.loss.ibot_weight and cfg.loss.ibot_separate_head else None
+        return cls(backbone, DinoProjectionHead.from_config(cfg, backbone.embed_dim), patch_head)
 
 # %% ../nbs/03_head.ipynb #2324519c
 def cancel_last_layer_gradients(model: nn.Module, epoch: int, freeze_last_layer: int) -> None:

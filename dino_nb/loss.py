@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_loss.ipynb #924f24ee
 from __future__ import annotations
-import dataclasses, math
+import math
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -101,7 +101,9 @@ class DinoLoss(nn.Module):
     @classmethod
     def from_config(cls, cfg: DinoConfig) -> DinoLoss:
         "The loss of a run: `cfg.model.out_dim`, `cfg.train.epochs` and every field of `cfg.loss`."
-        return cls(cfg.model.out_dim, cfg.train.epochs, **dataclasses.asdict(cfg.loss))
+        l = cfg.loss
+        return cls(cfg.model.out_dim, cfg.train.epochs, student_temp=l.student_temp, teacher_temp=l.teacher_temp, warmup_teacher_temp=l.warmup_teacher_temp,
+                   warmup_teacher_temp_epochs=l.warmup_teacher_temp_epochs, center_momentum=l.center_momentum)
 
     def teacher_temp_at(self, epoch: int) -> float:
         "Teacher temperature at `epoch`; epochs past the schedule keep its last value."
@@ -109,13 +111,16 @@ class DinoLoss(nn.Module):
             raise ArgumentError(f'DinoLoss: epoch must be an integer >= 0 (the teacher temperature changes per epoch), got {epoch!r}')
         return float(self.teacher_temps[min(epoch, len(self.teacher_temps) - 1)])
 
+    def teacher(self, teacher_out: torch.Tensor, teacher_temp: float) -> torch.Tensor:
+        "Log-probabilities of the teacher: centered and sharpened (eq. 4)."
+        return teacher_log_probs(teacher_out, self.center, teacher_temp)
+
     def forward(self, student_out: torch.Tensor, teacher_out: torch.Tensor, epoch: int) -> torch.Tensor:
         "Mean cross-entropy over the view pairs; then update the center and `stats`."
         n_views, batch_size = _check_views(student_out, teacher_out, self.out_dim)
         teacher_temp = self.teacher_temp_at(epoch)
         s_logp = student_log_probs(student_out, self.student_temp).reshape(n_views, batch_size, -1)
-        with torch.no_grad():
-            t_logp = teacher_log_probs(teacher_out.detach(), self.center, teacher_temp).reshape(2, batch_size, -1)
+        with torch.no_grad(): t_logp = self.teacher(teacher_out.detach(), teacher_temp).reshape(2, batch_size, -1)
         loss = multicrop_cross_entropy(t_logp.exp(), s_logp)
         self.update_center(teacher_out)
         self.stats = self._diagnostics(loss, t_logp, s_logp, teacher_temp)

@@ -4,6 +4,7 @@
 
 # %% ../nbs/04b_optim.ipynb #d124bac4
 from __future__ import annotations
+import re
 from dataclasses import dataclass
 import numpy as np
 import torch
@@ -12,7 +13,8 @@ from .config import DinoConfig
 
 
 # %% auto #0
-__all__ = ['cosine_schedule', 'Schedules', 'no_weight_decay', 'param_groups', 'clip_gradients', 'LARS', 'build_optimizer']
+__all__ = ['cosine_schedule', 'Schedules', 'no_weight_decay', 'vit_depth', 'param_groups', 'clip_gradients', 'LARS',
+           'build_optimizer']
 
 # %% ../nbs/04b_optim.ipynb #d5e402da
 def cosine_schedule(start: float, end: float, epochs: int, iters_per_epoch: int,
@@ -46,12 +48,24 @@ def no_weight_decay(name: str, param: torch.Tensor) -> bool:
     "DINO's rule: biases and 1-dimensional parameters (norm weights) are not decayed."
     return name.endswith('.bias') or param.ndim <= 1
 
-def param_groups(model: nn.Module) -> list[dict]:
-    "Optimizer groups of the trainable parameters: [decayed weights, {biases and norms, weight_decay=0}]."
-    regularized, not_regularized = [], []
+_BLOCK = re.compile(r'\.layers?\.(\d+)\.')                   # a ViT block's parameters: vit.layers.3. (or encoder.layer.3.)
+
+def vit_depth(name: str, blocks: int) -> int:
+    "Where a parameter of a ViT model sits, for layer-wise learning rates: the embeddings 0, block i at i + 1, the final norm and the head `blocks` + 1."
+    if '.embeddings.' in name: return 0
+    block = _BLOCK.search(name)
+    return int(block[1]) + 1 if block else blocks + 1
+
+def param_groups(model: nn.Module, layer_decay: float=1., patch_embed_lr_mult: float=1.) -> list[dict]:
+    "Optimizer groups of the trainable parameters: the decayed weights, then biases and norms (weight_decay=0); one such pair per `lr_mult`."
+    blocks = len({_BLOCK.search(n)[1] for n, _ in model.named_parameters() if _BLOCK.search(n)})
+    groups = {(True, 1.): [], (False, 1.): []}                 # DINO's two groups come first, whatever else there is
     for name, p in model.named_parameters():
-        if p.requires_grad: (not_regularized if no_weight_decay(name, p) else regularized).append(p)
-    return [{'params': regularized}, {'params': not_regularized, 'weight_decay': 0.}]
+        if not p.requires_grad: continue
+        mult = layer_decay ** (blocks + 1 - vit_depth(name, blocks)) * (patch_embed_lr_mult if '.patch_embeddings.' in name else 1.)
+        groups.setdefault((not no_weight_decay(name, p), mult), []).append(p)
+    return [{'params': ps, 'lr_mult': mult, 'decayed': decayed} | ({} if decayed else {'weight_decay': 0.})
+            for (decayed, mult), ps in groups.items() if ps or mult == 1.]
 
 # %% ../nbs/04b_optim.ipynb #4bf0e0ed
 @torch.no_grad()
@@ -85,7 +99,7 @@ class LARS(torch.optim.Optimizer):
 
 def build_optimizer(cfg: DinoConfig, student: nn.Module, device: torch.device|str) -> torch.optim.Optimizer:
     "AdamW, SGD or LARS over the student's parameter groups (fused kernels on CUDA); lr and weight decay come from the schedules."
-    groups, fused = param_groups(student), torch.device(device).type == 'cuda' or None
+    groups, fused = param_groups(student, cfg.optim.layer_decay, cfg.optim.patch_embed_lr_mult), torch.device(device).type == 'cuda' or None
     if cfg.optim.optimizer == 'sgd': return torch.optim.SGD(groups, lr=0., momentum=0.9, fused=fused)
     if cfg.optim.optimizer == 'lars': return LARS(groups)
     return torch.optim.AdamW(groups, lr=0., fused=fused)

@@ -55,8 +55,8 @@ def toy_knn_accuracy(world: ToyWorld, backbone: nn.Module, k: int=20, temperatur
 def train_toy_dino(steps: int=1000, out_dim: int=64, n_local: int=4, batch_size: int=128, student_temp: float=0.1,
                    teacher_temp: float=0.04, warmup_teacher_temp: float|None=None, warmup_steps: int=0,
                    center_momentum: float=0.9, teacher_momentum: float=0.99, teacher_every: int=1,
-                   lr: float=1e-3, log_every: int=50, seed: int=0) -> dict:
-    "DINO on the toy world; returns the logged kNN accuracies and entropies, and the trained teacher and its world."
+                   lr: float=1e-3, log_every: int=50, seed: int=0, teacher_probs=None) -> dict:
+    "DINO on the toy world; returns the logged kNN accuracies and entropies, and the trained teacher and its world (`teacher_probs`: another teacher, Part III)."
     world = ToyWorld(seed=seed)
     torch.manual_seed(seed)
     student = ToyNetwork(world.content + world.nuisance, out_dim)
@@ -71,7 +71,7 @@ def train_toy_dino(steps: int=1000, out_dim: int=64, n_local: int=4, batch_size:
         with torch.no_grad(): teacher_out = teacher(torch.cat(global_views))       # 03: the teacher sees the global views
         student_out = student(torch.cat(global_views + local_views))               # 03: the student sees every view
         temp = teacher_temp if step >= warmup_steps else (warmup_teacher_temp + (teacher_temp - warmup_teacher_temp) * step / warmup_steps)
-        targets = F.softmax((teacher_out - center) / temp, dim=-1).chunk(2)        # 04: centered and sharpened
+        targets = (teacher_probs(teacher_out, temp) if teacher_probs else F.softmax((teacher_out - center) / temp, dim=-1)).chunk(2)   # 04: centered, sharpened
         predictions = F.log_softmax(student_out / student_temp, dim=-1).chunk(2 + n_local)
         loss = torch.stack([-(targets[t] * predictions[s]).sum(-1).mean()          # 04: cross-entropy, each teacher view
                             for t in range(2) for s in range(2 + n_local) if s != t]).mean()   # against every other view

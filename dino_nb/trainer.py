@@ -22,6 +22,7 @@ from .backbones import is_vit, set_grad_checkpointing
 from .head import DinoModel, cancel_backbone_gradients, cancel_last_layer_gradients
 from .weights import CheckpointError, build_model, first_line, load_strict, open_weights
 from .loss import DinoLoss
+from .ibot import PatchMasks, ibot_masks, loss_from_config
 from .optim import Schedules, build_optimizer, clip_gradients
 from .monitor import History, PhaseWatch, TensorBoardLog
 
@@ -92,7 +93,7 @@ def train_images(cfg: DinoConfig, device: torch.device, augment_on: str, progres
         return place_cache(images, device)
     return get_dataset(cfg, 'train', DecodeForDevice(d.decode_size) if augment_on == 'device' else DINOTransform.from_config(cfg))
 
-def load_center(loss_fn: DinoLoss, center: torch.Tensor, source: str) -> None:
+def load_center(loss_fn: nn.Module, center: torch.Tensor, source: str) -> None:
     "Start the loss's center from a pretrained run's (one line if its size is not `model.out_dim`)."
     if tuple(center.shape) != tuple(loss_fn.center.shape):
         raise ConfigError(f'model.pretrained {source!r} has a center of {center.shape[-1]} outputs, not model.out_dim={loss_fn.out_dim}')
@@ -157,7 +158,7 @@ class DinoTrainer:
         else:
             teacher = DinoModel.from_config(cfg, drop_path_rate=0., image_size=weights.settings.get('image_size', 224) if weights else 224)
             teacher.load_state_dict(student.state_dict())                          # the teacher starts as the student
-        loss_fn = DinoLoss.from_config(cfg)
+        loss_fn = loss_from_config(cfg)                # DINO's loss (04), or DINOv2's objective around it (04e)
         if weights is not None and weights.center is not None: load_center(loss_fn, weights.center, cfg.model.pretrained)
         trainer = cls(cfg, student, teacher, loss_fn, dataset, device, precision, augment_on, evaluate, progress)
         if trainer.world_size > 1: torch.manual_seed(mix_seed(cfg.train.seed, trainer.rank))   # e.g. drop-path masks differ per process
@@ -200,7 +201,9 @@ def batches_of(self: DinoTrainer, dataset: Dataset|ImageCache) -> CachedBatches|
     on_device = self.augment is not None
     return DataLoader(SeededDataset(dataset, with_seed=on_device), batch_size=d.batch_size, sampler=self.sampler, drop_last=True,
                       num_workers=d.num_workers, collate_fn=collate_padded if on_device else collate_multi_crop,
-                      pin_memory=self.device.type == 'cuda', persistent_workers=d.num_workers > 0)
+                      pin_memory=self.device.type == 'cuda', persistent_workers=d.num_workers > 0,
+                      generator=torch.Generator().manual_seed(self.cfg.train.seed))   # starting an epoch draws from it, not from the
+                                                                  # global generator that drop path uses: a resumed epoch draws the same
 
 # %% ../nbs/05_trainer.ipynb #ea06a4b6
 @patch
@@ -208,8 +211,8 @@ def set_schedules(self: DinoTrainer) -> float:
     "Apply this iteration's lr and weight decay to the optimizer; return the teacher momentum."
     i = min(self.epoch * self.iters_per_epoch + self.batch, len(self.schedules.lr) - 1)   # where the run is
     for k, group in enumerate(self.optimizer.param_groups):
-        group['lr'] = float(self.schedules.lr[i])
-        if k == 0: group['weight_decay'] = float(self.schedules.weight_decay[i])
+        group['lr'] = float(self.schedules.lr[i]) * group.get('lr_mult', 1.)       # layer-wise multipliers (04b), 1 for DINO
+        if group.get('decayed', k == 0): group['weight_decay'] = float(self.schedules.weight_decay[i])
     return float(self.schedules.momentum[i])
 
 @patch
@@ -235,9 +238,10 @@ def batch_views(self: DinoTrainer, batch) -> list[torch.Tensor]:
 def train_step(self: DinoTrainer, views: list[torch.Tensor]) -> dict:
     "One DINO step on a batch of multi-crop views on the device; returns its numbers, the measured ones as tensors left on the device."
     momentum = self.set_schedules()
+    masks, koleo = self.draw_masks(len(views[0])), self.cfg.loss.koleo_weight > 0     # DINOv2's options (04e); None and False for DINO
     with self.autocast():
-        with torch.no_grad(): teacher_out = self.teacher(views[:2])  # teacher: the 2 global views
-        student_out = self.student(views)                          # student: every view
+        with torch.no_grad(): teacher_out = self.teacher(views[:2], masks=masks)       # teacher: the 2 global views
+        student_out = self.student(views, return_backbone_features=koleo, masks=masks, mask_input=True)   # student: every view
         loss = self.loss_fn(student_out, teacher_out, self.epoch)  # centered, sharpened; updates the center
     self.optimizer.zero_grad(set_to_none=True)
     self.scaler.scale(loss).backward()
@@ -251,6 +255,14 @@ def train_step(self: DinoTrainer, views: list[torch.Tensor]) -> dict:
     self.step += 1
     return dict(step=self.step, epoch=self.epoch, loss=loss.detach(), lr=self.optimizer.param_groups[0]['lr'],
                 wd=self.optimizer.param_groups[0]['weight_decay'], momentum=momentum, **self.loss_fn.stats)
+
+@patch
+def draw_masks(self: DinoTrainer, batch_size: int) -> PatchMasks|None:
+    "iBOT's masks of this step's global views (chapter 04e), drawn on the CPU from the run's seed, step and process (a resumed run draws the same); None without iBOT."
+    l, side = self.cfg.loss, self.cfg.data.global_crop_size // self.cfg.model.patch_size
+    if not l.ibot_weight: return None
+    generator = torch.Generator().manual_seed(mix_seed(self.cfg.train.seed, self.step, self.rank))
+    return PatchMasks.of(ibot_masks(2 * batch_size, (side, side), l.mask_ratio, l.mask_probability, generator)).to(self.device, non_blocking=True)
 
 # %% ../nbs/05_trainer.ipynb #461b21ed
 HOOK_POINTS = ('on_step', 'on_epoch', 'on_stop', 'should_stop')
