@@ -17,6 +17,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                    'dino_nb.attention.eager_attention': ('attention.html#eager_attention', 'dino_nb/attention.py'),
                                    'dino_nb.attention.load_attention_model': ( 'attention.html#load_attention_model',
                                                                                'dino_nb/attention.py'),
+                                   'dino_nb.attention.paper_figures': ('attention.html#paper_figures', 'dino_nb/attention.py'),
                                    'dino_nb.attention.patch_tokens': ('attention.html#patch_tokens', 'dino_nb/attention.py'),
                                    'dino_nb.attention.pca_of_patches': ('attention.html#pca_of_patches', 'dino_nb/attention.py'),
                                    'dino_nb.attention.plot_attention': ('attention.html#plot_attention', 'dino_nb/attention.py'),

@@ -23,9 +23,9 @@ from .weights import backbone_from_weights, describe_backbone, open_weights
 if TYPE_CHECKING: from transformers import ViTModel
 
 # %% auto #0
-__all__ = ['MAX_PATCHES', 'ATTENTION_MASS', 'AttentionError', 'prepare_image', 'eager_attention', 'attention_maps',
-           'threshold_masks', 'upsample_maps', 'plot_attention', 'patch_tokens', 'pca_of_patches', 'plot_patch_pca',
-           'load_attention_model', 'save_attention_figure']
+__all__ = ['MAX_PATCHES', 'ATTENTION_MASS', 'PUBLISHED_VIT', 'AttentionError', 'prepare_image', 'eager_attention',
+           'attention_maps', 'threshold_masks', 'upsample_maps', 'plot_attention', 'patch_tokens', 'pca_of_patches',
+           'plot_patch_pca', 'load_attention_model', 'paper_figures', 'save_attention_figure']
 
 # %% ../nbs/07_attention.ipynb #9b790d1e
 class AttentionError(DinoError, ValueError):
@@ -214,6 +214,21 @@ def load_attention_model(source: str|Path) -> tuple[nn.Module, int]:
         raise AttentionError(f"attention maps need a ViT backbone; {str(source)!r} holds {describe_backbone(weights.settings)}")
     backbone = backbone_from_weights(weights, attn_implementation='eager')
     return backbone, backbone.patch_size
+
+# %% ../nbs/07_attention.ipynb #96eefd10
+PUBLISHED_VIT = 'facebook/dino-vits8'   # DINO's ViT-S/8 on the Hugging Face hub
+
+def paper_figures(source: str|Path=PUBLISHED_VIT, images: list=(), size: int=224, mass: float=ATTENTION_MASS) -> tuple[plt.Figure, plt.Figure]:
+    "The paper's two pictures of `source`'s ViT on `images` resized to `size` px: [CLS] attention per head with its `mass` masks (one row per image), and the patch features' principal components."
+    if not images: raise AttentionError('no images to draw attention maps for')
+    model, patch = load_attention_model(source)
+    pixels = [prepare_image(image, patch, size=size) for image in images]
+    maps = [attention_maps(model, x) for x in pixels]
+    vmax = max(float(m.max()) for m in maps)                                    # one colour scale for the whole figure
+    fig, axes = plt.subplots(len(images), maps[0].shape[0] + 2, figsize=(1.4 * (maps[0].shape[0] + 2) + 0.5, 1.5 * len(images)), squeeze=False)
+    for row, x, m in zip(axes, pixels, maps): plot_attention(x, m, threshold_masks(m, mass), axes=row, vmax=vmax)
+    fig.tight_layout()
+    return fig, plot_patch_pca({Path(str(source)).name: model}, images, size, patch)
 
 # %% ../nbs/07_attention.ipynb #d9af73f0
 def _name(image) -> str: return Path(image).name if isinstance(image, (str, Path)) else 'image'
