@@ -55,10 +55,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument('--checkpoint', required=True, help='checkpoint.pt, a run directory, or a Hugging Face DINO model name/directory')
     a.add_argument('--image', required=True, nargs='+', help='one or more image files')
     a.add_argument('--out', required=True, help='output figure (.png unless another suffix); an existing directory gets attention.png')
-    a.add_argument('--threshold', type=_mass, help="attention mass kept by the masks, in (0, 1] (default: DINO's, 0.6)")
+    a.add_argument('--threshold', type=_mass, help="attention mass kept by the masks, in (0, 1] (default 0.6, as in the figures of the paper)")
     a.add_argument('--force', action='store_true', help='overwrite the figure if --out already exists')
     a.add_argument('--size', type=_pixels, default=480,
-                   help='resize the shorter side of each image to this many px first (default 480, as DINO; less if the patches '
+                   help='resize the shorter side of each image to this many px first (default 480, as in the figures of the paper; less if the patches '
                         'would not fit in memory)')
     return p
 

@@ -11,7 +11,9 @@ number. The check fails, listing every problem, unless
   shows, the show_doc documentation (signature and docstring) of every exported function and class of its
   module, and the name of every other exported name; every show_doc cell renders;
 - every link between pages resolves (the notebook exists, an #anchor is one of its headings), local images
-  exist, and the landing page links every chapter.
+  exist, and the landing page links every chapter;
+- no saved output that a page shows holds a traceback or a progress bar;
+- with --out, every image a page refers to is copied next to it, so the preview shows what the site will.
 
   python tools/check_docs.py             # check; exit 1 with the list of problems
   python tools/check_docs.py --out _html # also write the HTML pages to _html/, readable without Quarto
@@ -205,11 +207,34 @@ def show_doc_cells(nb) -> list:
     "The code cells that call show_doc."
     return [c for c in nb.cells if c.cell_type == 'code' and re.search(r'^show_doc\(', c.source, re.M)]
 
+PROGRESS_BAR = re.compile(r'\d+%\|[^|]*\||█|\d+it/s\]|\ds/it\]')
+
+def saved_output_problems(stem: str, nb) -> list[str]:
+    "A saved output that the page would show and no reader should see: a traceback, a progress bar, a progress widget."
+    problems = []
+    for i, c in enumerate(nb.cells):
+        if c.cell_type != 'code' or not shown(c): continue
+        for o in c.get('outputs', []):
+            text = ''.join(o.get('text', '')) if o.get('output_type') == 'stream' else ''.join(o.get('data', {}).get('text/plain', ''))
+            if o.get('output_type') == 'error' or 'Traceback (most recent call last)' in text:
+                problems.append(f'{stem}: cell {i} has a saved traceback')
+            elif PROGRESS_BAR.search(text) or 'application/vnd.jupyter.widget-view+json' in o.get('data', {}):
+                problems.append(f'{stem}: cell {i} has a saved progress bar')
+    return problems
+
+LOCAL_IMG = re.compile(r'<img[^>]*\ssrc="(?![a-z][a-z0-9+.-]*:)([^"]+)"', re.I)
+
+def page_images(html: str) -> list[str]:
+    "The local images a page's HTML refers to (relative paths, as in nbs/)."
+    return sorted(set(LOCAL_IMG.findall(html)))
+
 def check_page(stem: str, source_nb, proc_nb, html: str, funcs: list[str], others: list[str]) -> list[str]:
     "Problems of one rendered page: missing figures, API without documentation, show_doc cells that did not render."
-    problems = []
+    problems = saved_output_problems(stem, source_nb)
     for i, data in enumerate(images(source_nb)):
         if data[:80] not in html or data[-80:] not in html: problems.append(f'{stem}: figure {i + 1} of the notebook is not on its page')
+    for src in page_images(html):
+        if not (NBS/src).is_file(): problems.append(f'{stem}: the page shows {src}, which is not in nbs/')
     documented = {}
     for c in show_doc_cells(proc_nb):
         name = re.search(r'^show_doc\(\s*([\w.]+)', c.source, re.M).group(1)
@@ -253,10 +278,16 @@ def main() -> int:
         html, error = converted[stem]
         if error: problems.append(f'{stem}: nbconvert cannot convert it to HTML: {error}'); continue
         problems += check_page(stem, books[stem], procs[stem], html, *api[stem])
-        if out: (out/page_files[stem]).write_text(html)
+        if out:
+            (out/page_files[stem]).write_text(html)
+            for src in page_images(html):                  # what the page shows, where the page looks for it
+                if (NBS/src).is_file(): (out/src).parent.mkdir(parents=True, exist_ok=True); shutil.copy(NBS/src, out/src)
     if out:
         for f in NBS.iterdir():
             if f.suffix.lower() in ('.png', '.jpg', '.jpeg', '.gif', '.svg', '.css'): shutil.copy(f, out/f.name)
+        for page in out.glob('*.html'):                    # the preview shows every figure its pages refer to
+            for src in page_images(page.read_text()):
+                if not (out/src).is_file(): problems.append(f'{page.name}: refers to {src}, which the preview in {out} lacks')
     print(f'{len(stems)} pages ({", ".join(stems)}) checked in {time.time() - start:.0f} s')
     for problem in problems: print(f'  {problem}')
     if problems:
