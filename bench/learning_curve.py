@@ -6,12 +6,13 @@ the marks, and the time of the evaluations is not counted as training time. One 
 every mark, with the collapse diagnostics averaged over the last 20 steps.
 
   python bench/learning_curve.py --name base --images 60000 --marks 8000,30000 [--config cpu_imagenette] [--seed 0]
-         [--train-on full|sample] [--momentum config|fraction:0.1|const:0.99] [key=value ...]
+         [--train-on full|sample] [--momentum config|fraction:0.1|const:0.99|cos:0.995:0.98] [key=value ...]
   python bench/learning_curve.py --smoke          # tiny, on the CPU, in seconds
 
 --train-on sample trains on the 2,000 images shipped with the package (what `dino-nb train` uses) and still evaluates
 on Imagenette. --momentum replaces the teacher's momentum schedule: `fraction:f` makes the teacher average about the
-last fraction f of the run so far (momentum 1 - 1/(1 + f*t) at step t), `const:m` keeps m.
+last fraction f of the run so far (momentum 1 - 1/(1 + f*t) at step t), `const:m` keeps m, `cos:a:b` is a cosine from
+a to b (DINO's goes from 0.996 to 1).
 """
 from __future__ import annotations
 import argparse, json, tempfile, time
@@ -34,7 +35,10 @@ def momentum_schedule(kind: str, base: np.ndarray) -> np.ndarray:
     t = np.arange(len(base))
     if name == 'fraction': return 1 - 1 / (1 + float(value) * t + 1e-9)
     if name == 'const': return np.full(len(base), float(value))
-    raise SystemExit(f'--momentum: unknown schedule {kind!r} (config, fraction:F, const:M)')
+    if name == 'cos':                # cos:START:END, a cosine from START to END over the run (DINO's is START to 1)
+        start, end = (float(v) for v in value.split(':'))
+        return end + (start - end) * (1 + np.cos(np.pi * t / len(base))) / 2
+    raise SystemExit(f'--momentum: unknown schedule {kind!r} (config, fraction:F, const:M, cos:START:END)')
 
 class Marks(Hook):
     "Evaluate at the first step past each mark (images seen), pausing the training clock meanwhile."

@@ -1,6 +1,7 @@
 """Print bench/README.md's tables of the CPU-learning runs from their JSON files in bench/results/.
 
-  python bench/results_table.py            # cpu_imagenette runs (bench_train.py) and quickstart runs (run_quickstart.py)
+  python bench/results_table.py            # cpu_imagenette runs (bench_train.py), quickstart runs (run_quickstart.py),
+                                           # and learning per image seen (learning_curve.py)
 
 Every number comes from a file: the table cannot drift from the runs it describes.
 """
@@ -54,6 +55,23 @@ def quickstart_rows(pattern: str='quickstart_*.json') -> list[str]:
                     f"{', '.join(f'{e}: {t:.1f}' for e, t in r['knn_top1'])} | {first.get('knn_top1_bn_estimated', float('nan')):.1f} | {r['seed']} |")
     return rows
 
+def curve_rows(pattern: str='learning_curve/*_seed*.json') -> list[str]:
+    "One row per learning_curve.py run: teacher / student kNN at each mark of images seen, the teacher's entropy (share of log K) at the end."
+    import math
+    rows = ['| run | preset, data | changes | CPU, threads | random: built / BN est. | teacher / student kNN at images seen (k) | end: teacher BN re-est. | H_t / log K, end | train min | seed |',
+            '|---|---|---|---|---:|---|---:|---:|---:|---:|']
+    runs = [json.loads(p.read_text()) for p in RESULTS.glob(pattern)]
+    for r in sorted(runs, key=lambda r: (r['config'], r['train_on'], r['name'], r['seed'])):
+        if not r.get('curve') or 'train_minutes' not in r: continue
+        end, b, k = r['curve'][-1], r['baselines'], r['resolved']['model']['out_dim']
+        momentum = '' if r.get('momentum', 'config') == 'config' else f"momentum {r['momentum']}"
+        points = ', '.join(f"{c['images'] / 1000:.0f}: {c['teacher']:.1f} / {c['student']:.1f}" for c in r['curve'])
+        rows.append(f"| {r['name']} | {r['config']}, {'sample' if r['train_on'] == 'sample' else 'Imagenette'} | {', '.join([changes(r['overrides'])] + ([momentum] if momentum else []))} | "
+                    f"{r.get('machine', 'AMD EPYC')}, {r['threads']} | {b['built']:.1f} / {b['bn']:.1f} | {points} | "
+                    f"{end.get('teacher_bn', float('nan')):.1f} | {end['teacher_entropy'] / math.log(k):.2f} | {r['train_minutes']:.1f} | {r['seed']} |")
+    return rows
+
 if __name__ == '__main__':
     print('\n'.join(train_rows()), '\n')
-    print('\n'.join(quickstart_rows()))
+    print('\n'.join(quickstart_rows()), '\n')
+    print('\n'.join(curve_rows()))
