@@ -46,17 +46,19 @@ def train_rows(pattern: str='train_cpu_imagenette_*.json') -> list[str]:
     return rows
 
 def quickstart_rows(pattern: str='quickstart_*.json') -> list[str]:
-    rows = ['| run | changes | minutes (whole command) | machine | kNN top-1 (epoch, %) | BN-estimated random | seed |', '|---|---|---:|---|---|---:|---:|']
+    rows = ['| run | changes | minutes (whole command) | machine | teacher kNN top-1 (epoch, %) | student at the end | BN-estimated random | seed |',
+            '|---|---|---:|---|---|---:|---:|---:|']
     for path in sorted(RESULTS.glob(pattern)):
         r = json.loads(path.read_text())
         first = r['history']['epochs'][0]
         name = re.sub(r'^quickstart_|_seed\d+\.json$', '', path.name)
         rows.append(f"| {name} | {changes(r['overrides'])} | {r['wall_minutes']:.2f} | {r['machine']} | "
-                    f"{', '.join(f'{e}: {t:.1f}' for e, t in r['knn_top1'])} | {first.get('knn_top1_bn_estimated', float('nan')):.1f} | {r['seed']} |")
+                    f"{', '.join(f'{e}: {t:.1f}' for e, t in r['knn_top1'])} | {r['student_knn_top1'][-1][1] if r.get('student_knn_top1') else ''} | "
+                    f"{first.get('knn_top1_bn_estimated', float('nan')):.1f} | {r['seed']} |")
     return rows
 
 def curve_rows(pattern: str='learning_curve/*_seed*.json') -> list[str]:
-    "One row per learning_curve.py run: teacher / student kNN at each mark of images seen, the teacher's entropy (share of log K) at the end."
+    "One row per learning_curve.py run: what differs from its preset as it is now, teacher / student kNN at each mark of images seen, the teacher's entropy (share of log K) at the end."
     import math
     rows = ['| run | preset, data | changes | CPU, threads | random: built / BN est. | teacher / student kNN at images seen (k) | end: teacher BN re-est. | H_t / log K, end | train min | seed |',
             '|---|---|---|---|---:|---|---:|---:|---:|---:|']
@@ -66,7 +68,8 @@ def curve_rows(pattern: str='learning_curve/*_seed*.json') -> list[str]:
         end, b, k = r['curve'][-1], r['baselines'], r['resolved']['model']['out_dim']
         momentum = '' if r.get('momentum', 'config') == 'config' else f"momentum {r['momentum']}"
         points = ', '.join(f"{c['images'] / 1000:.0f}: {c['teacher']:.1f} / {c['student']:.1f}" for c in r['curve'])
-        rows.append(f"| {r['name']} | {r['config']}, {'sample' if r['train_on'] == 'sample' else 'Imagenette'} | {', '.join([changes(r['overrides'])] + ([momentum] if momentum else []))} | "
+        changed = differences(r['resolved'], r['config']).replace('train.device=cpu', '').replace('train.log_every=1', '').replace(', ,', ',').strip(', ')
+        rows.append(f"| {r['name']} | {r['config']}, {'sample' if r['train_on'] == 'sample' else 'Imagenette'} | {', '.join([changed or '(the preset)'] + ([momentum] if momentum else []))} | "
                     f"{r.get('machine', 'AMD EPYC')}, {r['threads']} | {b['built']:.1f} / {b['bn']:.1f} | {points} | "
                     f"{end.get('teacher_bn', float('nan')):.1f} | {end['teacher_entropy'] / math.log(k):.2f} | {r['train_minutes']:.1f} | {r['seed']} |")
     return rows

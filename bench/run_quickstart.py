@@ -1,5 +1,6 @@
 """The quickstart as a user runs it (`dino-nb train`, no arguments but the ones given here), timed from the shell's
-point of view, with its kNN evaluations (random init, epoch 5, the end) and its per-step diagnostics kept.
+point of view, with its kNN evaluations (the random network, the end; the student's too where the preset measures it) and its
+per-step diagnostics kept.
 
   python bench/run_quickstart.py --name preset --seed 0
   python bench/run_quickstart.py --name tt04 --seed 0 loss.teacher_temp=0.04 loss.warmup_teacher_temp=0.04
@@ -32,8 +33,9 @@ def main():
     if done.returncode: sys.exit(f'dino-nb train failed ({done.returncode}):\n{done.stderr[-2000:]}')
     history = json.loads((run_dir/'history.json').read_text())
     knn = [(e['epoch'], round(e['knn_top1'], 1)) for e in history['epochs'] if 'knn_top1' in e]
+    student = [(e['epoch'], round(e['student_knn_top1'], 1)) for e in history['epochs'] if 'student_knn_top1' in e]
     result = dict(name=a.name, seed=a.seed, overrides=a.overrides, wall_minutes=round(minutes, 2),
-                  machine=f'{cpu_model()}, {os.cpu_count()} cores', knn_top1=knn, history=history,
+                  machine=f'{cpu_model()}, {os.cpu_count()} cores', knn_top1=knn, student_knn_top1=student, history=history,
                   output=done.stdout.splitlines()[-4:])
     a.out.mkdir(parents=True, exist_ok=True)
     path = a.out/f'quickstart_{a.name}_seed{a.seed}.json'

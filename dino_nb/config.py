@@ -249,6 +249,7 @@ class EvalConfig:
     batch_size: int = option(128, between(1, 65536), 'images per batch for feature extraction')
     linear_epochs: int = option(10, between(1, 10_000), 'epochs of the linear probe')
     linear_lr: float = option(1e-3, positive, 'learning rate of the linear probe (Adam)')
+    student: bool = option(False, help="also measure the student at every evaluation after the random network's (as much time again)")
 
 # %% ../nbs/00_config.ipynb #519f985d
 @dataclass

@@ -138,20 +138,23 @@ def train(cfg: DinoConfig, fresh: bool=False, progress: bool=True, log: Callable
 
 # %% ../nbs/08b_run.ipynb #a5a6767f
 def summary(trainer: DinoTrainer) -> str:
-    "Where the run went, and the teacher's kNN accuracy after training against the random network's (as built, and with BN statistics estimated)."
+    "Where the run went, and the teacher's (and the student's, if measured) kNN accuracy after training against the random network's (as built, and with BN statistics estimated)."
     cfg, h = trainer.cfg, trainer.history
     out = Path(cfg.train.out_dir)
     lines = [f'run directory: {out}/ (config.yaml, checkpoint.pt, history.json, history.png)']
     evaluated = [r for r in h.epochs if 'knn_top1' in r]
     if evaluated:
         first, last = evaluated[0], evaluated[-1]
-        line = f'kNN top-1 of the teacher (k={cfg.eval.knn_k}): {last["knn_top1"]:.1f}% after epoch {last["epoch"]}'
+        baselines = []
         if first['epoch'] == 0 and last is not first:
             baselines = [('as built' if not cfg.model.pretrained else 'before this run', first['knn_top1'])]
             if 'knn_top1_bn_estimated' in first: baselines.append(('with BatchNorm statistics estimated', first['knn_top1_bn_estimated']))
-            start = f'the network it started from ({cfg.model.pretrained})' if cfg.model.pretrained else 'the random network it started from'
-            line += f'; {start}: ' + ', '.join(f'{v:.1f}% {name} ({last["knn_top1"] - v:+.1f} points)' for name, v in baselines)
-        lines.append(line)
+        start = f'the network it started from ({cfg.model.pretrained})' if cfg.model.pretrained else 'the random network it started from'
+        for who, key in (('teacher', 'knn_top1'), ('student', 'student_knn_top1')):
+            if key not in last: continue
+            line = f'kNN top-1 of the {who} (k={cfg.eval.knn_k}): {last[key]:.1f}% after epoch {last["epoch"]}'
+            if baselines: line += f'; {start}: ' + ', '.join(f'{v:.1f}% {name} ({last[key] - v:+.1f} points)' for name, v in baselines)
+            lines.append(line)
     if cfg.data.dataset == 'sample':
         lines.append('features that keep improving need more images and minutes: dino-nb train --config cpu_imagenette, '
                      'about 30 minutes on 2 CPU cores (chapter 10)')

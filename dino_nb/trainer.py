@@ -341,7 +341,7 @@ def set_epochs(self: DinoTrainer, epochs: int) -> None:
 # %% ../nbs/05_trainer.ipynb #93694e60
 @patch
 def run_evaluation(self: DinoTrainer) -> dict:
-    "Evaluate the teacher's backbone with `self.evaluate` (on every process) and log the result for the current epoch."
+    "Evaluate the teacher's backbone with `self.evaluate` (on every process), and the student's with `eval.student`; log the result for the current epoch."
     if self.evaluate is None: return {}
     was_training = self.teacher.training
     self.teacher.eval()
@@ -349,6 +349,11 @@ def run_evaluation(self: DinoTrainer) -> dict:
     measure = getattr(self.evaluate, 'baselines', None) if at_start else None
     try: result = (measure or self.evaluate)(self.teacher.backbone)
     finally: self.teacher.train(was_training)
+    if self.cfg.eval.student and not at_start:                           # at the start the student is the teacher
+        student = self.student_without_ddp
+        student.eval()
+        try: result |= {f'student_{k}': v for k, v in self.evaluate(student.backbone).items()}
+        finally: student.train(was_training)
     if self.rank == 0: self.history.log_epoch(epoch=self.epoch, step=self.step, **result)
     return result
 
