@@ -6,10 +6,11 @@ not a dependency of dino_nb: `pip install lightly` first. The dino_nb side of th
 
 What is the same: the quarter-width small-stem ResNet-18 (dino_nb.backbones.resnet, the same seed), 2 global views of
 64 px and 4 local views of 32 px with the preset's crop scales and blur, batch 64, SGD with momentum 0.9 at the preset's
-learning rate (0.3 per 256 images, cosine to 0 after one warm-up epoch) and weight decay 5e-4, a head of 512 hidden units,
-a 128-dim bottleneck and 1,024 outputs with BatchNorm, teacher temperature 0.02, teacher momentum from 0.99 to 1,
+learning rate (0.3 per 256 images, cosine to 0 after one warm-up epoch) and weight decay 5e-4, the preset's head (2,048
+hidden units, a 256-dim bottleneck, 2,048 outputs, BatchNorm), teacher temperature 0.02, teacher momentum from 0.99 to 1,
 the last layer frozen during the first epoch. What is lightly's: the views made by its PIL transform in DataLoader
-workers, its loss and head, and its loop (the momentum updated before each step on a per-epoch cosine, as its example does).
+workers, its loss and head, and its loop (the momentum updated before each step on a per-epoch cosine, as its example does),
+in float32 (lightly's example uses no autocast; dino_nb's `train.precision=auto` is bfloat16 on CPUs that multiply in it).
 
   python bench/peer_lightly.py --data /tmp/imagenette-112 --minutes 30       # one run, one machine
   python bench/peer_lightly.py --smoke                                      # tiny, in seconds
