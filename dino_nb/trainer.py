@@ -350,10 +350,10 @@ def run_evaluation(self: DinoTrainer) -> dict:
     try: result = (measure or self.evaluate)(self.teacher.backbone)
     finally: self.teacher.train(was_training)
     if self.cfg.eval.student and not at_start:                           # at the start the student is the teacher
-        student = self.student_without_ddp
+        student, student_training = self.student_without_ddp, self.student_without_ddp.training
         student.eval()
         try: result |= {f'student_{k}': v for k, v in self.evaluate(student.backbone).items()}
-        finally: student.train(was_training)
+        finally: student.train(student_training)
     if self.rank == 0: self.history.log_epoch(epoch=self.epoch, step=self.step, **result)
     return result
 
